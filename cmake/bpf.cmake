@@ -1,0 +1,54 @@
+# pcn_bpf_object(<name> SOURCE <file.bpf.c> [INCLUDES dir...])
+#
+# Compiles a BPF C source with clang (-O2 -g -target bpf) into <name>.bpf.o and generates
+# its libbpf skeleton <name>.skel.h with bpftool; the skeleton embeds the object, so the
+# program that includes it carries its BPF code inside. Creates an INTERFACE library
+# <name>_skel whose include directory holds the skeleton: link it and
+# `#include "<name>.skel.h"`.
+find_program(PCN_CLANG NAMES clang clang-14 REQUIRED)
+find_program(PCN_BPFTOOL NAMES bpftool PATHS /usr/sbin /sbin REQUIRED)
+execute_process(COMMAND uname -m OUTPUT_VARIABLE PCN_BPF_MACHINE OUTPUT_STRIP_TRAILING_WHITESPACE)
+if(PCN_BPF_MACHINE STREQUAL "x86_64")
+  set(PCN_BPF_ARCH x86)
+  set(PCN_BPF_MULTIARCH x86_64-linux-gnu)
+elseif(PCN_BPF_MACHINE STREQUAL "aarch64")
+  set(PCN_BPF_ARCH arm64)
+  set(PCN_BPF_MULTIARCH aarch64-linux-gnu)
+else()
+  message(FATAL_ERROR "BPF build: unsupported machine ${PCN_BPF_MACHINE}")
+endif()
+
+function(pcn_bpf_object name)
+  cmake_parse_arguments(ARG "" "SOURCE" "INCLUDES" ${ARGN})
+  if(NOT ARG_SOURCE)
+    message(FATAL_ERROR "pcn_bpf_object(${name}): SOURCE is required")
+  endif()
+  get_filename_component(source ${ARG_SOURCE} ABSOLUTE)
+  set(out_dir ${CMAKE_CURRENT_BINARY_DIR}/bpf)
+  set(object ${out_dir}/${name}.bpf.o)
+  set(skeleton ${out_dir}/${name}.skel.h)
+  set(includes -I${PROJECT_SOURCE_DIR} -I/usr/include/${PCN_BPF_MULTIARCH})
+  foreach(dir ${ARG_INCLUDES})
+    list(APPEND includes -I${dir})
+  endforeach()
+  add_custom_command(
+    OUTPUT ${object}
+    COMMAND ${CMAKE_COMMAND} -E make_directory ${out_dir}
+    COMMAND ${PCN_CLANG} -g -O2 -target bpf -D__TARGET_ARCH_${PCN_BPF_ARCH} -Wall -Wno-unused-function
+            ${includes} -MD -MF ${object}.d -c ${source} -o ${object}
+    DEPENDS ${source}
+    DEPFILE ${object}.d
+    COMMENT "BPF ${name}.bpf.o"
+    VERBATIM)
+  add_custom_command(
+    OUTPUT ${skeleton}
+    COMMAND ${PCN_BPFTOOL} gen skeleton ${object} name ${name} > ${skeleton}
+    DEPENDS ${object}
+    COMMENT "BPF skeleton ${name}.skel.h"
+    VERBATIM)
+  add_custom_target(${name}_skel_gen DEPENDS ${skeleton})
+  add_library(${name}_skel INTERFACE)
+  add_dependencies(${name}_skel ${name}_skel_gen)
+  target_include_directories(${name}_skel INTERFACE ${out_dir})
+  target_link_libraries(${name}_skel INTERFACE PkgConfig::LIBBPF)
+endfunction()
