@@ -8,6 +8,7 @@
 #include <system_error>
 
 #include "base/log.hpp"
+#include "reactor/task.hpp"
 
 namespace pcn {
 namespace {
@@ -192,7 +193,7 @@ void reactor::run_ready() {
   // Coroutines scheduled while this batch runs go to the next batch, so a busy shard
   // still gets back to its completions.
   _running.swap(_ready);
-  for (auto h : _running) h.resume();
+  for (auto h : _running) resume_chain(h);
   _running.clear();
 }
 

@@ -1,7 +1,9 @@
 #pragma once
-// task<T>: a lazy coroutine that starts when awaited and resumes its awaiter by symmetric
-// transfer when it finishes, so chains of nested awaits (or loops of awaits that complete
-// at once) never grow the stack. An exception thrown inside propagates to the awaiter.
+// task<T>: a lazy coroutine that starts when awaited and resumes its awaiter when it
+// finishes. Control passes between coroutines through a trampoline (resume_chain) rather
+// than by nested resume() calls, so chains of nested awaits, or loops of awaits that
+// complete at once, never grow the stack, whatever the optimiser or sanitiser does with
+// tail calls. An exception thrown inside propagates to the awaiter.
 #include <coroutine>
 #include <exception>
 #include <new>
@@ -14,12 +16,32 @@ class task;
 
 namespace detail {
 
+// The coroutine to run once the current one has suspended.
+inline thread_local std::coroutine_handle<> t_next_coroutine;
+
+// Symmetric transfer without relying on tail calls: the suspending coroutine names its
+// successor here and returns to the trampoline that resumed it.
+inline void hand_over(std::coroutine_handle<> next) noexcept { t_next_coroutine = next; }
+
+}  // namespace detail
+
+// Resumes h and every coroutine it hands over to, until the chain really suspends
+// (waits for I/O, a timer, another shard). Every top-level resumption goes through here.
+inline void resume_chain(std::coroutine_handle<> h) {
+  while (h) {
+    h.resume();
+    h = std::exchange(detail::t_next_coroutine, {});
+  }
+}
+
+namespace detail {
+
 struct task_promise_base {
   struct final_awaiter {
     bool await_ready() noexcept { return false; }
     template <typename Promise>
-    std::coroutine_handle<> await_suspend(std::coroutine_handle<Promise> h) noexcept {
-      return h.promise()._continuation;
+    void await_suspend(std::coroutine_handle<Promise> h) noexcept {
+      if (auto c = h.promise()._continuation) hand_over(c);
     }
     void await_resume() noexcept {}
   };
@@ -28,7 +50,7 @@ struct task_promise_base {
   final_awaiter final_suspend() noexcept { return {}; }
   void unhandled_exception() noexcept { _exception = std::current_exception(); }
 
-  std::coroutine_handle<> _continuation = std::noop_coroutine();
+  std::coroutine_handle<> _continuation;  // empty for a task nobody awaits
   std::exception_ptr _exception;
 };
 
@@ -92,9 +114,9 @@ class [[nodiscard]] task {
     struct awaiter {
       std::coroutine_handle<promise_type> handle;
       bool await_ready() noexcept { return !handle; }
-      std::coroutine_handle<> await_suspend(std::coroutine_handle<> caller) noexcept {
+      void await_suspend(std::coroutine_handle<> caller) noexcept {
         handle.promise()._continuation = caller;
-        return handle;
+        detail::hand_over(handle);
       }
       T await_resume() { return handle.promise().take(); }
     };

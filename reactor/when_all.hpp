@@ -28,8 +28,8 @@ struct when_all_counter {
   bool arrive() noexcept { return --remaining == 0; }
 };
 
-// A child runner: awaits one task, stores its result, and on completion resumes the parent
-// by symmetric transfer when it is the last to finish.
+// A child runner: awaits one task, stores its result, and on completion hands over to the
+// parent when it is the last to finish.
 struct when_all_child {
   struct promise_type {
     when_all_counter* counter = nullptr;
@@ -40,9 +40,9 @@ struct when_all_child {
     auto final_suspend() noexcept {
       struct awaiter {
         bool await_ready() noexcept { return false; }
-        std::coroutine_handle<> await_suspend(std::coroutine_handle<promise_type> h) noexcept {
+        void await_suspend(std::coroutine_handle<promise_type> h) noexcept {
           auto* c = h.promise().counter;
-          return c->arrive() ? c->parent : std::noop_coroutine();
+          if (c->arrive()) hand_over(c->parent);
         }
         void await_resume() noexcept {}
       };
@@ -81,7 +81,7 @@ struct when_all_awaiter {
     counter.parent = parent;
     for (auto& c : children) {
       c.handle.promise().counter = &counter;
-      c.handle.resume();
+      resume_chain(c.handle);  // runs the child until it really suspends
     }
     return !counter.arrive();  // all finished synchronously: continue without suspending
   }
