@@ -1,0 +1,123 @@
+#include "api/router.hpp"
+
+#include <stdexcept>
+
+namespace pcn::api {
+namespace {
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+}  // namespace
+
+const std::string& route_params::operator[](std::string_view name) const {
+  for (const auto& [key, value] : named)
+    if (key == name) return value;
+  throw std::out_of_range("route has no parameter '" + std::string(name) + "'");
+}
+
+bool split_path(std::string_view path, std::vector<std::string>& segments) {
+  segments.clear();
+  size_t i = 0;
+  while (i < path.size()) {
+    while (i < path.size() && path[i] == '/') ++i;
+    if (i == path.size()) break;
+    size_t end = path.find('/', i);
+    if (end == std::string_view::npos) end = path.size();
+    std::string decoded;
+    decoded.reserve(end - i);
+    for (size_t k = i; k < end; ++k) {
+      if (path[k] != '%') {
+        decoded += path[k];
+        continue;
+      }
+      int hi = k + 1 < end ? hex_value(path[k + 1]) : -1;
+      int lo = k + 2 < end ? hex_value(path[k + 2]) : -1;
+      if (hi < 0 || lo < 0) return false;
+      decoded += static_cast<char>(hi * 16 + lo);
+      k += 2;
+    }
+    segments.push_back(std::move(decoded));
+    i = end;
+  }
+  return true;
+}
+
+void router::add(http::verb method, std::string_view pattern, handler h) {
+  route r{method, std::string(pattern), {}, std::move(h)};
+  std::vector<std::string> parts;
+  if (!split_path(pattern, parts)) throw std::invalid_argument("route pattern '" + r.pattern + "': bad escape");
+  for (size_t i = 0; i < parts.size(); ++i) {
+    const std::string& p = parts[i];
+    if (p.size() > 2 && p.front() == '{' && p.back() == '}') {
+      bool rest = p[1] == '*';
+      if (rest && i + 1 != parts.size())
+        throw std::invalid_argument("route pattern '" + r.pattern + "': a catch-all must be the last segment");
+      r.segments.push_back({rest ? segment::kind::rest : segment::kind::parameter, p.substr(rest ? 2 : 1, p.size() - (rest ? 3 : 2))});
+    } else {
+      r.segments.push_back({segment::kind::literal, p});
+    }
+  }
+  for (const auto& existing : _routes)
+    if (existing.method == method && existing.pattern == r.pattern)
+      throw std::invalid_argument("route " + std::string(http::to_string(method)) + " " + r.pattern + " is already defined");
+  _routes.push_back(std::move(r));
+}
+
+int router::match(const route& r, const std::vector<std::string>& path, route_params* params) {
+  int literals = 0;
+  size_t i = 0;
+  for (; i < r.segments.size(); ++i) {
+    const segment& s = r.segments[i];
+    if (s.type == segment::kind::rest) {
+      if (params) params->rest.assign(path.begin() + static_cast<long>(std::min(i, path.size())), path.end());
+      return literals;
+    }
+    if (i >= path.size()) return -1;
+    if (s.type == segment::kind::literal) {
+      if (s.text != path[i]) return -1;
+      ++literals;
+    } else if (params) {
+      params->named.emplace_back(s.text, path[i]);
+    }
+  }
+  return i == path.size() ? literals : -1;
+}
+
+task<response> router::dispatch(const request& req) const {
+  std::string_view target = req.target();
+  size_t q = target.find('?');
+  std::string_view path = target.substr(0, q);
+  std::vector<std::string> segments;
+  if (!split_path(path, segments)) co_return error_response(http::status::bad_request, "malformed percent-escape in path " + std::string(path));
+
+  const route* best = nullptr;
+  int best_score = -1;
+  std::string allowed;
+  for (const auto& r : _routes) {
+    int score = match(r, segments, nullptr);
+    if (score < 0) continue;
+    if (r.method == req.method()) {
+      if (score > best_score) best = &r, best_score = score;
+    } else if (allowed.find(http::to_string(r.method)) == std::string::npos) {
+      allowed += (allowed.empty() ? "" : ", ") + std::string(http::to_string(r.method));
+    }
+  }
+  if (!best) {
+    if (allowed.empty()) co_return error_response(http::status::not_found, "no resource at " + std::string(path));
+    response res = error_response(http::status::method_not_allowed,
+                                  std::string(req.method_string()) + " is not allowed on " + std::string(path));
+    res.set(http::field::allow, allowed);
+    co_return res;
+  }
+  route_params params;
+  match(*best, segments, &params);
+  if (q != std::string_view::npos) params.query = target.substr(q + 1);
+  co_return co_await best->run(req, params);
+}
+
+}  // namespace pcn::api

@@ -1,0 +1,55 @@
+#pragma once
+// Routes requests by method and path. A pattern is a path of segments: literals, named
+// parameters ("{name}") and, last, a catch-all ("{*rest}") that takes the remaining
+// segments. Segments are percent-decoded before matching; a trailing slash is ignored.
+// Unknown paths answer 404 and known paths with another method 405, both in JSON.
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "api/http.hpp"
+#include "reactor/task.hpp"
+
+namespace pcn::api {
+
+struct route_params {
+  std::vector<std::pair<std::string, std::string>> named;
+  std::vector<std::string> rest;  // what a catch-all took, decoded
+  std::string_view query;         // after '?', undecoded
+
+  // The value of {name}; throws std::out_of_range when the route has no such parameter.
+  const std::string& operator[](std::string_view name) const;
+};
+
+using handler = std::function<task<response>(const request&, const route_params&)>;
+
+// Splits a path into percent-decoded segments; false when an escape is malformed.
+bool split_path(std::string_view path, std::vector<std::string>& segments);
+
+class router {
+ public:
+  // Throws std::invalid_argument for a malformed pattern or a duplicate (method, pattern).
+  void add(http::verb method, std::string_view pattern, handler h);
+
+  // Finds the handler and runs it. Routes with more literal segments win over parameters.
+  task<response> dispatch(const request& req) const;
+
+ private:
+  struct segment {
+    enum class kind { literal, parameter, rest } type;
+    std::string text;  // the literal, or the parameter's name
+  };
+  struct route {
+    http::verb method;
+    std::string pattern;
+    std::vector<segment> segments;
+    handler run;
+  };
+  // How well a route matches a path: -1 for no match, else its count of literal segments.
+  static int match(const route& r, const std::vector<std::string>& path, route_params* params);
+
+  std::vector<route> _routes;
+};
+
+}  // namespace pcn::api

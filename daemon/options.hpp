@@ -1,0 +1,32 @@
+#pragma once
+// polycubed's options: command-line flags, and a config file of "key: value" lines whose
+// keys are the long option names (the command line wins over the file).
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/log.hpp"
+
+namespace pcn::daemon {
+
+struct options {
+  std::string address = "localhost";
+  uint16_t port = 9000;
+  std::string unix_socket = "/run/polycube/polycubed.sock";  // empty: none
+  unsigned cores = 1;
+  log::level loglevel = log::level::info;
+  std::string logfile;  // empty: stderr
+  size_t max_body_bytes = 64 * 1024 * 1024;
+  bool show_help = false;
+  bool show_version = false;
+};
+
+// Parses argv (and the file named by --config-file, if any). Throws std::invalid_argument
+// with a message that names the offending option and value.
+options parse_options(int argc, const char* const argv[]);
+
+std::string usage();
+
+}  // namespace pcn::daemon
