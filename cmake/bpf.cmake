@@ -1,4 +1,4 @@
-# pcn_bpf_object(<name> SOURCE <file.bpf.c> [INCLUDES dir...])
+# pcn_bpf_object(<name> SOURCE <file.bpf.c> [INCLUDES dir...] [DEFINES NAME...])
 #
 # Compiles a BPF C source with clang (-O2 -g -target bpf) into <name>.bpf.o and generates
 # its libbpf skeleton <name>.skel.h with bpftool; the skeleton embeds the object, so the
@@ -19,7 +19,7 @@ else()
 endif()
 
 function(pcn_bpf_object name)
-  cmake_parse_arguments(ARG "" "SOURCE" "INCLUDES" ${ARGN})
+  cmake_parse_arguments(ARG "" "SOURCE" "INCLUDES;DEFINES" ${ARGN})
   if(NOT ARG_SOURCE)
     message(FATAL_ERROR "pcn_bpf_object(${name}): SOURCE is required")
   endif()
@@ -30,6 +30,9 @@ function(pcn_bpf_object name)
   set(includes -I${PROJECT_SOURCE_DIR} -I/usr/include/${PCN_BPF_MULTIARCH})
   foreach(dir ${ARG_INCLUDES})
     list(APPEND includes -I${dir})
+  endforeach()
+  foreach(def ${ARG_DEFINES})
+    list(APPEND includes -D${def})
   endforeach()
   add_custom_command(
     OUTPUT ${object}
@@ -51,4 +54,17 @@ function(pcn_bpf_object name)
   add_dependencies(${name}_skel ${name}_skel_gen)
   target_include_directories(${name}_skel INTERFACE ${out_dir})
   target_link_libraries(${name}_skel INTERFACE PkgConfig::LIBBPF)
+endfunction()
+
+# pcn_fastpath(<name> SOURCE <file.bpf.c>)
+#
+# A fast path is built for both hook families from one source: <name>_xdp (-DPCN_HOOK_XDP)
+# and <name>_tc (-DPCN_HOOK_TC), each an embedded skeleton as above. The INTERFACE library
+# <name>_fastpath links both.
+function(pcn_fastpath name)
+  cmake_parse_arguments(ARG "" "SOURCE" "" ${ARGN})
+  pcn_bpf_object(${name}_xdp SOURCE ${ARG_SOURCE} DEFINES PCN_HOOK_XDP)
+  pcn_bpf_object(${name}_tc SOURCE ${ARG_SOURCE} DEFINES PCN_HOOK_TC)
+  add_library(${name}_fastpath INTERFACE)
+  target_link_libraries(${name}_fastpath INTERFACE ${name}_xdp_skel ${name}_tc_skel)
 endfunction()

@@ -14,7 +14,7 @@ packages=(
   # tests and micro-benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   # integration tests and pcn-bench
-  iproute2 iputils-ping procps curl nginx-light wrk
+  iproute2 iputils-ping ethtool procps curl nginx-light wrk
 )
 
 missing=()

@@ -1,0 +1,31 @@
+/* Netdev entry and exit of the framework. The ingress program runs on every netdev that a
+ * cube port or a transparent cube is attached to: it resets the metadata and follows the
+ * netdev's first hop (pcn_netdev_in). The TC egress program does the same for packets
+ * leaving the netdev (pcn_netdev_out), locally generated or redirected by a cube. */
+#include "bpf/pcn_maps.h"
+
+static __always_inline int enter(pcn_ctx* ctx, void* table, __u8 direction) {
+  __u32 ifindex = pcn_ingress_ifindex(ctx);
+  struct pcn_hop* first = bpf_map_lookup_elem(table, &ifindex);
+  if (!first) return PCN_PASS; /* not ours (any more): leave the packet to the kernel */
+#ifdef PCN_HOOK_XDP
+  if (bpf_xdp_adjust_meta(ctx, -(int)sizeof(struct pcn_metadata))) return XDP_ABORTED;
+#endif
+  PCN_MD_DECLARE(ctx, md)
+  __builtin_memset(md, 0, sizeof(*md));
+  md->direction = direction;
+  return pcn_go(ctx, md, first);
+}
+
+SEC(PCN_SECTION)
+int pcn_netdev_ingress(pcn_ctx* ctx) { return enter(ctx, &pcn_netdev_in, PCN_INGRESS); }
+
+#ifdef PCN_HOOK_TC
+SEC(PCN_SECTION)
+int pcn_netdev_egress(pcn_ctx* ctx) {
+  /* skb->ifindex is the device the packet is leaving by. */
+  return enter(ctx, &pcn_netdev_out, PCN_EGRESS);
+}
+#endif
+
+char LICENSE[] SEC("license") = "GPL";

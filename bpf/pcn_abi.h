@@ -1,0 +1,120 @@
+/* The ABI between the fast path and userspace: structs and constants included by the BPF
+ * programs and by the C++ data plane alike. Defined once, here. Plain C, fixed-width
+ * types, no padding holes. */
+#pragma once
+
+#include <linux/types.h>
+
+/* Capacities of the framework maps. */
+#define PCN_MAX_CUBES 4096 /* slots of one patch panel (per hook family) */
+#define PCN_MAX_PORTS 256  /* ports of one cube */
+#define PCN_MAX_UCUBES 16  /* μcubes of one cube besides its master */
+#define PCN_MAX_NETDEVS 1024
+
+/* Directions a packet travels through a port or a transparent cube. */
+enum pcn_direction {
+  PCN_INGRESS = 0, /* into the cube (from its port's peer) */
+  PCN_EGRESS = 1,  /* out of the cube (towards its port's peer) */
+};
+
+/* Metadata that travels with the packet from hop to hop: in the XDP metadata area
+ * (bpf_xdp_adjust_meta, which AF_XDP delivers in front of the frame) and in skb->cb for
+ * TC. Exactly 20 bytes, the size of skb->cb. Every entry from a netdev resets it. */
+struct pcn_metadata {
+  __u16 cube;      /* slot of the cube processing the packet */
+  __u16 in_port;   /* port it entered through (standard cubes) */
+  __u8 direction;  /* enum pcn_direction (transparent cubes) */
+  __u8 reason;     /* slow-path reason, set by pcn_pkt_controller */
+  __u16 flags;     /* PCN_MD_* */
+  __u32 data[3];   /* cube-defined, carried to the slow path */
+};
+
+#define PCN_MD_FROM_SLOWPATH 0x1 /* injected by userspace: do not send back up */
+
+/* Where a packet goes next: the compiled form of the topology. Userspace writes a hop for
+ * every way out of every cube (port tables, transparent chains, netdev entries). */
+enum pcn_hop_kind {
+  PCN_HOP_DROP = 0,   /* nothing connected: drop (the zero value, so empty slots drop) */
+  PCN_HOP_CUBE = 1,   /* tail call into panel slot `target`, entering through `port` */
+  PCN_HOP_NETDEV = 2, /* transmit on netdev ifindex `target` */
+  PCN_HOP_STACK = 3,  /* continue in the kernel: up the stack (ingress) or out (egress) */
+};
+
+struct pcn_hop {
+  __u8 kind;      /* enum pcn_hop_kind */
+  __u8 direction; /* direction the next cube sees (transparent cubes) */
+  __u16 port;     /* port index the next cube sees as in_port */
+  __u32 target;   /* panel slot or ifindex */
+};
+
+/* Per-port counters, per CPU; userspace sums them. */
+struct pcn_port_stats {
+  __u64 rx_packets;
+  __u64 rx_bytes;
+  __u64 tx_packets;
+  __u64 tx_bytes;
+};
+
+/* Key of the chain table: where a transparent cube sends what it lets pass. */
+static inline __u32 pcn_chain_key(__u32 slot, __u32 direction) { return slot * 2 + direction; }
+
+/* Framework-wide map names (pinned under /sys/fs/bpf/polycube/). */
+#define PCN_MAP_XDP_PANEL "pcn_xdp_panel"
+#define PCN_MAP_TC_PANEL "pcn_tc_panel"
+#define PCN_MAP_XDP_CHAIN "pcn_xdp_chain"
+#define PCN_MAP_TC_CHAIN "pcn_tc_chain"
+#define PCN_MAP_NETDEV_IN "pcn_netdev_in"
+#define PCN_MAP_NETDEV_OUT "pcn_netdev_out"
+#define PCN_MAP_DEVMAP "pcn_devmap"
+#define PCN_MAP_EVENTS "pcn_events"
+
+/* Log levels of the fast path, same order as the daemon's. */
+enum pcn_log_level {
+  PCN_LOG_TRACE = 0,
+  PCN_LOG_DEBUG = 1,
+  PCN_LOG_INFO = 2,
+  PCN_LOG_WARN = 3,
+  PCN_LOG_ERR = 4,
+  PCN_LOG_CRITICAL = 5,
+  PCN_LOG_OFF = 6,
+};
+
+/* Events sent to userspace through the pcn_events ring buffer. */
+enum pcn_event_kind {
+  PCN_EVENT_LOG = 1,      /* a pcn_log() message */
+  PCN_EVENT_NOTIFY = 2,   /* pcn_notify(): a cube-defined event without the packet */
+  PCN_EVENT_PACKET = 3,   /* a packet for the slow path (TC cubes; XDP uses AF_XDP) */
+};
+
+#define PCN_LOG_MAX_ARGS 4
+#define PCN_LOG_FORMAT_MAX 96
+
+struct pcn_event_header {
+  __u32 kind; /* enum pcn_event_kind */
+  __u16 cube;
+  __u16 port;
+};
+
+struct pcn_log_event {
+  struct pcn_event_header header;
+  __u32 level;
+  __u32 format_length;
+  __u64 args[PCN_LOG_MAX_ARGS];
+  char format[PCN_LOG_FORMAT_MAX];
+};
+
+struct pcn_notify_event {
+  struct pcn_event_header header;
+  __u32 reason;
+  __u32 data[3];
+};
+
+#define PCN_PACKET_EVENT_MAX 2048 /* bytes of packet copied to userspace (TC slow path) */
+
+struct pcn_packet_event {
+  struct pcn_event_header header;
+  struct pcn_metadata metadata;
+  __u32 length;   /* of the packet */
+  __u32 captured; /* bytes that follow */
+  __u8 data[PCN_PACKET_EVENT_MAX];
+};

@@ -1,0 +1,86 @@
+/* What differs between the XDP and TC builds of one source: the context type, verdicts,
+ * packet bounds and where the metadata lives. Every framework and cube object is compiled
+ * once with -DPCN_HOOK_XDP and once with -DPCN_HOOK_TC. */
+#pragma once
+
+#include <linux/bpf.h>
+#include <linux/pkt_cls.h>
+#include <bpf/bpf_helpers.h>
+
+#include "bpf/pcn_abi.h"
+
+#if defined(PCN_HOOK_XDP) == defined(PCN_HOOK_TC)
+#error "compile with exactly one of -DPCN_HOOK_XDP and -DPCN_HOOK_TC"
+#endif
+
+#ifdef PCN_HOOK_XDP
+typedef struct xdp_md pcn_ctx;
+#define PCN_SECTION "xdp"
+#define PCN_DROP XDP_DROP
+#define PCN_PASS XDP_PASS
+#define PCN_ABORTED XDP_ABORTED
+#else
+typedef struct __sk_buff pcn_ctx;
+#define PCN_SECTION "tc"
+#define PCN_DROP TC_ACT_SHOT
+#define PCN_PASS TC_ACT_OK
+#define PCN_ABORTED TC_ACT_SHOT
+#endif
+
+static __always_inline void* pcn_data(pcn_ctx* ctx) { return (void*)(long)ctx->data; }
+static __always_inline void* pcn_data_end(pcn_ctx* ctx) { return (void*)(long)ctx->data_end; }
+
+static __always_inline __u32 pcn_packet_length(pcn_ctx* ctx) {
+#ifdef PCN_HOOK_XDP
+  return (__u32)(ctx->data_end - ctx->data);
+#else
+  return ctx->len;
+#endif
+}
+
+static __always_inline __u32 pcn_ingress_ifindex(pcn_ctx* ctx) {
+#ifdef PCN_HOOK_XDP
+  return ctx->ingress_ifindex;
+#else
+  return ctx->ifindex;
+#endif
+}
+
+/* Metadata: a pointer into the XDP metadata area, or a copy of skb->cb that
+ * pcn_md_store() writes back before control leaves the program. */
+union pcn_md_words {
+  struct pcn_metadata md;
+  __u32 words[5];
+};
+
+#ifdef PCN_HOOK_XDP
+static __always_inline struct pcn_metadata* pcn_md_of(pcn_ctx* ctx) {
+  struct pcn_metadata* md = (void*)(long)ctx->data_meta;
+  if ((void*)(md + 1) > (void*)(long)ctx->data) return 0;
+  return md;
+}
+static __always_inline void pcn_md_store(pcn_ctx* ctx, struct pcn_metadata* md) {}
+#define PCN_MD_DECLARE(ctx, md)                       \
+  struct pcn_metadata* md = pcn_md_of(ctx);           \
+  if (!md) return XDP_ABORTED;
+#else
+static __always_inline void pcn_md_load(pcn_ctx* ctx, union pcn_md_words* m) {
+  m->words[0] = ctx->cb[0];
+  m->words[1] = ctx->cb[1];
+  m->words[2] = ctx->cb[2];
+  m->words[3] = ctx->cb[3];
+  m->words[4] = ctx->cb[4];
+}
+static __always_inline void pcn_md_store(pcn_ctx* ctx, struct pcn_metadata* md) {
+  union pcn_md_words* m = (union pcn_md_words*)md;
+  ctx->cb[0] = m->words[0];
+  ctx->cb[1] = m->words[1];
+  ctx->cb[2] = m->words[2];
+  ctx->cb[3] = m->words[3];
+  ctx->cb[4] = m->words[4];
+}
+#define PCN_MD_DECLARE(ctx, md)       \
+  union pcn_md_words md##_storage;    \
+  pcn_md_load(ctx, &md##_storage);    \
+  struct pcn_metadata* md = &md##_storage.md;
+#endif

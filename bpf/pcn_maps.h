@@ -1,0 +1,91 @@
+/* The framework's maps, declared identically in every object (framework programs and
+ * cubes) so that userspace pins them once under /sys/fs/bpf/polycube/ and every object
+ * reuses them. */
+#pragma once
+
+#include "bpf/pcn_hook.h"
+
+/* The patch panel: the master μcube of every cube, by slot. */
+struct {
+  __uint(type, BPF_MAP_TYPE_PROG_ARRAY);
+  __uint(max_entries, PCN_MAX_CUBES);
+  __type(key, __u32);
+  __type(value, __u32);
+#ifdef PCN_HOOK_XDP
+} pcn_xdp_panel SEC(".maps");
+#define PCN_PANEL pcn_xdp_panel
+#else
+} pcn_tc_panel SEC(".maps");
+#define PCN_PANEL pcn_tc_panel
+#endif
+
+/* Where a transparent cube sends what it lets pass: key pcn_chain_key(slot, direction).
+ * One per family, like the panel, because slots are numbered per family. */
+struct {
+  __uint(type, BPF_MAP_TYPE_ARRAY);
+  __uint(max_entries, PCN_MAX_CUBES * 2);
+  __type(key, __u32);
+  __type(value, struct pcn_hop);
+#ifdef PCN_HOOK_XDP
+} pcn_xdp_chain SEC(".maps");
+#define PCN_CHAIN pcn_xdp_chain
+#else
+} pcn_tc_chain SEC(".maps");
+#define PCN_CHAIN pcn_tc_chain
+#endif
+
+/* First hop of a packet entering from a netdev, and of one leaving through it (TC egress
+ * hook only: XDP has none, its egress chains are compiled into the hops before it). */
+struct {
+  __uint(type, BPF_MAP_TYPE_HASH);
+  __uint(max_entries, PCN_MAX_NETDEVS);
+  __type(key, __u32);
+  __type(value, struct pcn_hop);
+} pcn_netdev_in SEC(".maps");
+
+struct {
+  __uint(type, BPF_MAP_TYPE_HASH);
+  __uint(max_entries, PCN_MAX_NETDEVS);
+  __type(key, __u32);
+  __type(value, struct pcn_hop);
+} pcn_netdev_out SEC(".maps");
+
+#ifdef PCN_HOOK_XDP
+/* XDP egress to a netdev: redirect through this devmap, keyed by ifindex. */
+struct {
+  __uint(type, BPF_MAP_TYPE_DEVMAP_HASH);
+  __uint(max_entries, PCN_MAX_NETDEVS);
+  __type(key, __u32);
+  __type(value, struct bpf_devmap_val);
+} pcn_devmap SEC(".maps");
+#endif
+
+/* Logs, notifications and TC slow-path packets to userspace. */
+struct {
+  __uint(type, BPF_MAP_TYPE_RINGBUF);
+  __uint(max_entries, 1 << 22);
+} pcn_events SEC(".maps");
+
+/* Follows a hop: tail call into the next cube, transmit, or let the kernel continue. */
+static __always_inline int pcn_go(pcn_ctx* ctx, struct pcn_metadata* md, const struct pcn_hop* hop) {
+  __u32 target = hop->target;
+  switch (hop->kind) {
+    case PCN_HOP_CUBE:
+      md->cube = (__u16)target;
+      md->in_port = hop->port;
+      md->direction = hop->direction;
+      pcn_md_store(ctx, md);
+      bpf_tail_call(ctx, &PCN_PANEL, target);
+      return PCN_DROP; /* the slot is empty: the cube is being deleted */
+    case PCN_HOP_NETDEV:
+#ifdef PCN_HOOK_XDP
+      return bpf_redirect_map(&pcn_devmap, target, 0);
+#else
+      return bpf_redirect(target, 0);
+#endif
+    case PCN_HOP_STACK:
+      return PCN_PASS;
+    default:
+      return PCN_DROP;
+  }
+}

@@ -1,0 +1,238 @@
+#include "dataplane/cube.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <set>
+
+#include "dataplane/datapath.hpp"
+
+namespace pcn::dataplane {
+namespace {
+
+constexpr std::string_view master_program = "pcn_master";
+constexpr std::string_view ucube_prefix = "pcn_ucube_";
+constexpr std::string_view ucubes_map = "cube_ucubes";
+constexpr std::string_view port_stats_map = "cube_port_stats";
+
+bool valid_name(std::string_view name) {
+  if (name.empty() || name.size() > 64) return false;
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.';
+  });
+}
+
+void check_name(std::string_view what, std::string_view name) {
+  if (!valid_name(name) || name == "." || name == "..")
+    throw topology_error(topology_error::kind::invalid,
+                         std::string(what) + " name '" + std::string(name) +
+                             "' is invalid: use 1 to 64 letters, digits, '_', '-' or '.'");
+}
+
+uint32_t fast_path_level(log::level l) { return static_cast<uint32_t>(l); }
+
+}  // namespace
+
+std::string port::path() const { return _owner->name() + ":" + _name; }
+
+port_counters port::counters() const {
+  auto stats = _owner->get_percpu_table<uint32_t, pcn_port_stats>(port_stats_map);
+  pcn_port_stats s = stats.sum(_index, [](pcn_port_stats& total, const pcn_port_stats& v) {
+    total.rx_packets += v.rx_packets;
+    total.rx_bytes += v.rx_bytes;
+    total.tx_packets += v.tx_packets;
+    total.tx_bytes += v.tx_bytes;
+  });
+  return {s.rx_packets, s.rx_bytes, s.tx_packets, s.tx_bytes};
+}
+
+cube_base::cube_base(datapath& dp, cube_options options)
+    : _datapath(&dp),
+      _name(std::move(options.name)),
+      _service(std::move(options.service)),
+      _type(options.type),
+      _code(options.code),
+      _log_level(options.log_level),
+      _constants(std::move(options.constants)) {
+  check_name("cube", _name);
+  if (dp.find_cube(_name)) throw topology_error(topology_error::kind::conflict, "cube " + _name + " already exists");
+  const elf_image& image = family() == hook_family::xdp ? _code.xdp : _code.tc;
+  if (!image.data) throw topology_error(topology_error::kind::invalid, "cube " + _name + ": the service has no " + std::string(to_string(family())) + " fast path");
+  _slot = dp.register_cube(*this);
+  try {
+    _object = load_object(image, "", _constants, nullptr);
+    install_ucubes(_object);
+    dp.set_panel_slot(family(), _slot, master_fd());
+  } catch (...) {
+    dp.unregister_cube(*this);
+    throw;
+  }
+}
+
+cube_base::~cube_base() { _datapath->unregister_cube(*this); }
+
+bpf_object_file cube_base::load_object(elf_image image, const std::string& tag, const std::vector<load_constant>& constants,
+                                       const bpf_object_file* share_maps_with) const {
+  bpf_object_file object(_name + tag, image);
+  object.set_constant("pcn_cube_slot", _slot);
+  object.set_constant("pcn_log_level", fast_path_level(_log_level));
+  for (const auto& c : constants) object.set_constant(c.name, c.value.data(), c.value.size());
+  std::string dir = _datapath->cube_pin_dir(_name);
+  for (const auto& map : object.map_names()) {
+    if (_datapath->is_framework_map(map)) object.reuse_map(map, _datapath->framework_map_fd(map));
+    else if (map.starts_with("public_")) object.pin_map(map, _datapath->public_pin_path(map));
+    else if (auto fd = share_maps_with ? share_maps_with->find_map_fd(map) : std::nullopt) object.reuse_map(map, *fd);
+    else object.pin_map(map, dir + tag + "/" + map);
+  }
+  object.load();
+  return object;
+}
+
+void cube_base::install_ucubes(const bpf_object_file& object) {
+  auto ucubes = table<uint32_t, uint32_t>(object.map_fd(ucubes_map), _name + "/" + std::string(ucubes_map));
+  std::set<uint32_t> present;
+  for (const auto& program : object.program_names()) {
+    if (!program.starts_with(ucube_prefix)) continue;
+    uint32_t index = 0;
+    std::string_view digits = std::string_view(program).substr(ucube_prefix.size());
+    auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), index);
+    if (ec != std::errc{} || end != digits.data() + digits.size() || index == 0 || index >= PCN_MAX_UCUBES)
+      throw bpf_error(_name + ": μcube program " + program + " must be pcn_ucube_<1.." + std::to_string(PCN_MAX_UCUBES - 1) + ">");
+    ucubes.set(index, static_cast<uint32_t>(object.program_fd(program)));
+    present.insert(index);
+  }
+  for (const auto& [index, variant] : _ucube_variants) {
+    if (index == 0) continue;
+    ucubes.set(index, static_cast<uint32_t>(variant.program_fd(variant.program_names().front())));
+    present.insert(index);
+  }
+  for (uint32_t i = 1; i < PCN_MAX_UCUBES; ++i)
+    if (!present.count(i)) ucubes.remove(i);
+}
+
+int cube_base::master_fd() const {
+  if (auto it = _ucube_variants.find(0); it != _ucube_variants.end()) return it->second.program_fd(it->second.program_names().front());
+  return _object.program_fd(master_program);
+}
+
+int cube_base::map_fd(std::string_view map) const { return _object.map_fd(map); }
+
+void cube_base::stage_constant(load_constant c) {
+  auto it = std::find_if(_constants.begin(), _constants.end(), [&](const load_constant& x) { return x.name == c.name; });
+  if (it != _constants.end()) *it = std::move(c);
+  else _constants.push_back(std::move(c));
+}
+
+void cube_base::reload() {
+  const elf_image& image = family() == hook_family::xdp ? _code.xdp : _code.tc;
+  // The new object shares every map with the running one (same pins), so state is kept;
+  // then μcubes and the panel slot switch over, each by one atomic program-array update.
+  bpf_object_file fresh = load_object(image, "", _constants, nullptr);
+  install_ucubes(fresh);
+  if (!_ucube_variants.count(0)) _datapath->set_panel_slot(family(), _slot, fresh.program_fd(master_program));
+  _object = std::move(fresh);
+}
+
+void cube_base::set_log_level(log::level level) {
+  if (level == _log_level) return;
+  log::level previous = _log_level;
+  _log_level = level;
+  try {
+    reload();
+  } catch (...) {
+    _log_level = previous;
+    throw;
+  }
+}
+
+void cube_base::replace_ucube(unsigned index, elf_image image, const std::string& program, std::vector<load_constant> constants) {
+  if (index >= PCN_MAX_UCUBES) throw topology_error(topology_error::kind::invalid, _name + ": no μcube index " + std::to_string(index));
+  bpf_object_file variant = load_object(image, "/ucube" + std::to_string(index), constants, &_object);
+  int fd = variant.program_fd(program);
+  if (index == 0) {
+    _datapath->set_panel_slot(family(), _slot, fd);
+  } else {
+    auto ucubes = table<uint32_t, uint32_t>(_object.map_fd(ucubes_map), _name + "/" + std::string(ucubes_map));
+    ucubes.set(index, static_cast<uint32_t>(fd));
+  }
+  // The previous variant (if any) is released only now, after the switch.
+  _ucube_variants.insert_or_assign(index, std::move(variant));
+}
+
+cube::cube(datapath& dp, cube_options options) : cube_base(dp, std::move(options)) {}
+
+cube::~cube() {
+  if (owner_datapath().keeps_kernel_state()) return;  // the next run re-adopts the wiring
+  while (!_ports.empty()) {
+    try {
+      remove_port(_ports.back()->name());
+    } catch (const std::exception& e) {
+      log::error("cube {}: removing port {}: {}", name(), _ports.back()->name(), e.what());
+      _ports.pop_back();
+    }
+  }
+}
+
+port& cube::add_port(const std::string& name) {
+  check_name("port", name);
+  if (find_port(name)) throw topology_error(topology_error::kind::conflict, "port " + this->name() + ":" + name + " already exists");
+  uint16_t index = 0;
+  while (index < PCN_MAX_PORTS && find_port(index)) ++index;
+  if (index == PCN_MAX_PORTS)
+    throw topology_error(topology_error::kind::conflict, "cube " + this->name() + " has the maximum of " + std::to_string(PCN_MAX_PORTS) + " ports");
+  _ports.push_back(std::unique_ptr<port>(new port(*this, name, index)));
+  port& added = *_ports.back();
+  try {
+    owner_datapath().port_added(added);
+  } catch (...) {
+    _ports.pop_back();
+    throw;
+  }
+  try {
+    on_port_added(added);
+  } catch (...) {
+    remove_port(name);
+    throw;
+  }
+  return added;
+}
+
+void cube::remove_port(std::string_view name) {
+  auto it = std::find_if(_ports.begin(), _ports.end(), [&](const auto& p) { return p->name() == name; });
+  if (it == _ports.end()) throw topology_error(topology_error::kind::not_found, "port " + this->name() + ":" + std::string(name) + " does not exist");
+  on_port_removed(**it);
+  owner_datapath().port_removed(**it);
+  // A later port at this index starts from zero.
+  get_percpu_table<uint32_t, pcn_port_stats>(port_stats_map).set_all((*it)->index(), pcn_port_stats{});
+  _ports.erase(it);
+}
+
+port* cube::find_port(std::string_view name) const {
+  for (const auto& p : _ports)
+    if (p->name() == name) return p.get();
+  return nullptr;
+}
+
+port* cube::find_port(uint16_t index) const {
+  for (const auto& p : _ports)
+    if (p->index() == index) return p.get();
+  return nullptr;
+}
+
+std::vector<port*> cube::ports() const {
+  std::vector<port*> out;
+  for (const auto& p : _ports) out.push_back(p.get());
+  return out;
+}
+
+transparent_cube::transparent_cube(datapath& dp, cube_options options) : cube_base(dp, std::move(options)) {}
+
+transparent_cube::~transparent_cube() {
+  if (_parent.empty() || owner_datapath().keeps_kernel_state()) return;
+  try {
+    owner_datapath().detach(*this);
+  } catch (const std::exception& e) {
+    log::error("cube {}: detaching from {}: {}", name(), _parent, e.what());
+  }
+}
+
+}  // namespace pcn::dataplane

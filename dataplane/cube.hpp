@@ -1,0 +1,168 @@
+#pragma once
+// The SDK a service's control plane derives from. A cube owns its loaded fast path
+// (μcubes and maps) and its place in the datapath's patch panel; constructing one loads
+// it (no netdev is touched until a port is connected), destroying one disconnects it and
+// removes every trace from the kernel. Program arrays, slots and pinning stay hidden.
+//
+// Everything here runs on the datapath's shard; none of it is thread-safe.
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "dataplane/object.hpp"
+#include "dataplane/table.hpp"
+#include "dataplane/types.hpp"
+
+namespace pcn::dataplane {
+
+class datapath;
+class cube;
+
+struct cube_options {
+  std::string name;
+  std::string service;  // a previous run's cube is re-adopted only by the same service
+  cube_type type = cube_type::tc;
+  fastpath_code code;
+  log::level log_level = log::level::info;
+  std::vector<load_constant> constants;  // the service's own load-time constants
+};
+
+// A named, indexed port of a standard cube. Its peer is a netdev name, another cube's
+// "cube:port", or empty.
+class port {
+ public:
+  const std::string& name() const noexcept { return _name; }
+  uint16_t index() const noexcept { return _index; }
+  const std::string& peer() const noexcept { return _peer; }
+  port_status status() const noexcept { return _status; }
+  cube& owner() const noexcept { return *_owner; }
+  // "cube:port", the way peers and attachments name it.
+  std::string path() const;
+  // Packet and byte counters of this port, summed over CPUs.
+  port_counters counters() const;
+
+ private:
+  friend class datapath;
+  friend class cube;
+  port(cube& owner, std::string name, uint16_t index) : _owner(&owner), _name(std::move(name)), _index(index) {}
+
+  cube* _owner;
+  std::string _name;
+  uint16_t _index;
+  std::string _peer;
+  port_status _status = port_status::down;
+};
+
+class cube_base {
+ public:
+  virtual ~cube_base();
+  cube_base(const cube_base&) = delete;
+  cube_base& operator=(const cube_base&) = delete;
+
+  const std::string& name() const noexcept { return _name; }
+  const std::string& service() const noexcept { return _service; }
+  cube_type type() const noexcept { return _type; }
+  hook_family family() const noexcept { return family_of(_type); }
+  virtual bool transparent() const noexcept = 0;
+  uint32_t slot() const noexcept { return _slot; }
+  datapath& owner_datapath() const noexcept { return *_datapath; }
+
+  log::level log_level() const noexcept { return _log_level; }
+  // Reloads the fast path with the new level as a load-time constant (messages below it
+  // are compiled out); maps and wiring are kept, the switch is atomic.
+  void set_log_level(log::level level);
+
+  // A service constant for the next reload(); reload() applies them all atomically.
+  template <typename T>
+  void set_constant(std::string name, const T& value) {
+    stage_constant(load_constant::of(std::move(name), value));
+  }
+  void reload();
+
+  // Replaces μcube `index` (0 is the master) with the program `program` of another object
+  // (a variant of the service); maps with the cube's map names are shared, the others are
+  // private to that μcube. Atomic: packets never see a missing program.
+  void replace_ucube(unsigned index, elf_image object, const std::string& program, std::vector<load_constant> constants = {});
+
+  template <typename K, typename V>
+  table<K, V> get_table(std::string_view map) const {
+    return {map_fd(map), _name + "/" + std::string(map)};
+  }
+  template <typename K, typename V>
+  percpu_table<K, V> get_percpu_table(std::string_view map) const {
+    return {map_fd(map), _name + "/" + std::string(map)};
+  }
+  int map_fd(std::string_view map) const;
+
+  // The master μcube, e.g. to run packets through it with BPF_PROG_TEST_RUN.
+  int master_fd() const;
+
+ protected:
+  cube_base(datapath& dp, cube_options options);
+
+ private:
+  friend class datapath;
+  void stage_constant(load_constant c);
+  bpf_object_file load_object(elf_image image, const std::string& tag, const std::vector<load_constant>& constants,
+                              const bpf_object_file* share_maps_with) const;
+  void install_ucubes(const bpf_object_file& object);
+
+  datapath* _datapath;
+  std::string _name;
+  std::string _service;
+  cube_type _type;
+  fastpath_code _code;
+  log::level _log_level;
+  std::vector<load_constant> _constants;
+  uint32_t _slot = 0;
+  bpf_object_file _object;
+  std::map<unsigned, bpf_object_file> _ucube_variants;  // replaced μcubes, by index
+};
+
+// A cube with ports (bridge, router...). Packets enter through a port (md->in_port) and
+// leave through pcn_pkt_redirect().
+class cube : public cube_base {
+ public:
+  bool transparent() const noexcept override { return false; }
+
+  // Adds a port with the lowest free index. Throws topology_error if the name is taken.
+  port& add_port(const std::string& name);
+  // Disconnects and removes the port. Throws topology_error if it does not exist.
+  void remove_port(std::string_view name);
+  port* find_port(std::string_view name) const;
+  port* find_port(uint16_t index) const;
+  std::vector<port*> ports() const;
+
+ protected:
+  cube(datapath& dp, cube_options options);
+  ~cube() override;
+
+  // Service hooks. on_port_added may refuse the port by throwing topology_error (the port
+  // is then removed again); on_port_removed runs before the port disappears.
+  virtual void on_port_added(port&) {}
+  virtual void on_port_removed(port&) {}
+
+ private:
+  friend class datapath;
+  std::vector<std::unique_ptr<port>> _ports;
+};
+
+// A cube without ports, attached to a port or netdev in an ordered chain. Packets arrive
+// with md->direction and continue with pcn_pkt_pass().
+class transparent_cube : public cube_base {
+ public:
+  bool transparent() const noexcept override { return true; }
+  // Where it is attached ("cube:port" or a netdev), empty when detached.
+  const std::string& parent() const noexcept { return _parent; }
+
+ protected:
+  transparent_cube(datapath& dp, cube_options options);
+  ~transparent_cube() override;
+
+ private:
+  friend class datapath;
+  std::string _parent;
+};
+
+}  // namespace pcn::dataplane

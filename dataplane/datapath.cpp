@@ -1,0 +1,400 @@
+#include "dataplane/datapath.hpp"
+
+#include <bpf/bpf.h>
+#include <linux/magic.h>
+#include <net/if.h>
+#include <sys/mount.h>
+#include <sys/statfs.h>
+
+#include <cstring>
+#include <filesystem>
+#include <system_error>
+
+#include "base/log.hpp"
+#include "base/unique_fd.hpp"
+#include "netdev_tc.skel.h"
+#include "netdev_xdp.skel.h"
+
+namespace pcn::dataplane {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr const char* registry_map = "pcn_registry";
+constexpr std::string_view entry_program = "pcn_netdev_ingress";
+constexpr std::string_view egress_program = "pcn_netdev_egress";
+// The kernel keeps 15 characters of a program's name.
+constexpr std::string_view entry_program_kernel_name = "pcn_netdev_ingr";
+constexpr std::string_view egress_program_kernel_name = "pcn_netdev_egre";
+
+const char* framework_maps[] = {PCN_MAP_XDP_PANEL, PCN_MAP_TC_PANEL,  PCN_MAP_XDP_CHAIN, PCN_MAP_TC_CHAIN,
+                                PCN_MAP_NETDEV_IN, PCN_MAP_NETDEV_OUT, PCN_MAP_DEVMAP,    PCN_MAP_EVENTS};
+
+std::string errno_text(int err) { return std::system_category().message(err); }
+
+// bpffs is not mounted at boot on every machine: mount it where the pin root lives.
+void ensure_bpffs(const std::string& root) {
+  fs::path mount_point = "/sys/fs/bpf";
+  if (!root.starts_with(mount_point.string())) return;
+  struct statfs st{};
+  if (::statfs(mount_point.c_str(), &st) == 0 && st.f_type == BPF_FS_MAGIC) return;
+  std::error_code ec;
+  fs::create_directories(mount_point, ec);
+  if (::mount("bpf", mount_point.c_str(), "bpf", 0, "mode=0700") != 0)
+    throw bpf_error("mount bpffs at " + mount_point.string() + ": " + errno_text(errno));
+  log::info("datapath: mounted bpffs at {}", mount_point.string());
+}
+
+size_t family_index(hook_family f) { return f == hook_family::xdp ? 0 : 1; }
+
+}  // namespace
+
+struct datapath::registry_entry {
+  char name[64];
+  char service[32];
+  uint32_t in_use;
+  uint32_t family;
+};
+
+std::string_view to_string(cube_type t) {
+  switch (t) {
+    case cube_type::tc: return "TC";
+    case cube_type::xdp_skb: return "XDP_SKB";
+    case cube_type::xdp_drv: return "XDP_DRV";
+  }
+  return "?";
+}
+
+std::optional<cube_type> parse_cube_type(std::string_view s) {
+  if (s == "TC") return cube_type::tc;
+  if (s == "XDP_SKB") return cube_type::xdp_skb;
+  if (s == "XDP_DRV") return cube_type::xdp_drv;
+  return std::nullopt;
+}
+
+std::string_view to_string(hook_family f) { return f == hook_family::xdp ? "XDP" : "TC"; }
+
+std::optional<chain_position> chain_position::parse(std::string_view position, std::string_view before,
+                                                    std::string_view after) {
+  int given = !position.empty() + !before.empty() + !after.empty();
+  if (given > 1) return std::nullopt;
+  if (!before.empty()) return chain_position{kind::before, std::string(before)};
+  if (!after.empty()) return chain_position{kind::after, std::string(after)};
+  if (position.empty() || position == "auto" || position == "last") return chain_position{kind::last, {}};
+  if (position == "first") return chain_position{kind::first, {}};
+  return std::nullopt;
+}
+
+datapath::datapath(datapath_options options) : _options(std::move(options)) {
+  install_libbpf_logger();
+  ensure_bpffs(_options.pin_root);
+  std::error_code ec;
+  if (_options.clean && fs::exists(_options.pin_root)) {
+    // Detach what a previous run attached before its maps go away.
+    if (struct if_nameindex* all = if_nameindex()) {
+      for (auto* i = all; i->if_index != 0; ++i) {
+        int ifindex = static_cast<int>(i->if_index);
+        for (auto mode : {xdp_mode::skb, xdp_mode::native})
+          if (uint32_t id = attached_xdp_program(ifindex, mode); id && program_name(id).starts_with(entry_program_kernel_name)) {
+            unique_fd fd(bpf_prog_get_fd_by_id(id));
+            if (fd) detach_xdp(ifindex, fd.get(), mode);
+          }
+        for (auto d : {tc_direction::ingress, tc_direction::egress})
+          if (attached_tc_program(ifindex, d)) detach_tc(ifindex, d);
+      }
+      if_freenameindex(all);
+    }
+    fs::remove_all(_options.pin_root, ec);
+    if (ec) throw bpf_error("clean " + _options.pin_root + ": " + ec.message());
+  }
+  fs::create_directories(_options.pin_root + "/cubes", ec);
+  if (ec) throw bpf_error("create pin directory " + _options.pin_root + ": " + ec.message());
+  load_entry_programs();
+  adopt_previous_state();
+}
+
+datapath::~datapath() {
+  if (!_cubes.empty() && !_keep_kernel_state)
+    log::warn("datapath: destroyed with {} cube(s) still registered", _cubes.size());
+  ::close(_registry_fd);
+}
+
+bool datapath::is_framework_map(std::string_view map) const {
+  for (const char* m : framework_maps)
+    if (map == m) return true;
+  return false;
+}
+
+int datapath::framework_map_fd(std::string_view map) const {
+  if (auto fd = _xdp_entry->find_map_fd(map)) return *fd;
+  return _tc_entry->map_fd(map);
+}
+
+std::string datapath::framework_pin_path(const std::string& map) const { return _options.pin_root + "/" + map; }
+std::string datapath::public_pin_path(const std::string& map) const { return _options.pin_root + "/public/" + map; }
+std::string datapath::cube_pin_dir(const std::string& cube) const { return _options.pin_root + "/cubes/" + cube; }
+
+void datapath::load_entry_programs() {
+  // A framework map pinned already (by the other entry object, or a previous run) is
+  // reused by fd: libbpf's pin compatibility check would refuse a devmap, whose flags the
+  // kernel amends at creation.
+  auto load = [this](const char* name, elf_image image) {
+    auto object = std::make_unique<bpf_object_file>(name, image);
+    std::vector<unique_fd> pinned;
+    for (const auto& map : object->map_names()) {
+      std::string path = framework_pin_path(map);
+      unique_fd fd(bpf_obj_get(path.c_str()));
+      if (fd) {
+        object->reuse_map(map, fd.get());
+        pinned.push_back(std::move(fd));
+      } else {
+        object->pin_map(map, path);
+      }
+    }
+    object->load();
+    return object;
+  };
+  _xdp_entry = load("pcn_netdev_xdp", embedded_object<netdev_xdp>());
+  _tc_entry = load("pcn_netdev_tc", embedded_object<netdev_tc>());
+
+  std::string path = framework_pin_path(registry_map);
+  _registry_fd = bpf_obj_get(path.c_str());
+  if (_registry_fd < 0) {
+    _registry_fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, registry_map, sizeof(uint32_t), sizeof(registry_entry), PCN_MAX_CUBES * 2, nullptr);
+    if (_registry_fd < 0) throw bpf_error("create the cube registry map: " + errno_text(errno));
+    if (bpf_obj_pin(_registry_fd, path.c_str()) != 0) throw bpf_error("pin the cube registry at " + path + ": " + errno_text(errno));
+  }
+}
+
+void datapath::adopt_previous_state() {
+  // Cubes the previous run registered: their slots stay taken until re-adopted or removed.
+  for (uint32_t key = 0; key < PCN_MAX_CUBES * 2; ++key) {
+    registry_entry e{};
+    if (bpf_map_lookup_elem(_registry_fd, &key, &e) != 0 || !e.in_use) continue;
+    hook_family f = key < PCN_MAX_CUBES ? hook_family::xdp : hook_family::tc;
+    uint32_t slot = key % PCN_MAX_CUBES;
+    previous_cube p{std::string(e.name, strnlen(e.name, sizeof e.name)), std::string(e.service, strnlen(e.service, sizeof e.service)), f, slot};
+    _used_slots[family_index(f)].insert(slot);
+    _previous.emplace(p.name, p);
+  }
+  // What the maps hold now: rewire() only writes what differs.
+  for (auto& [k, v] : netdev_in_table().entries()) _written_netdev_in[k] = v;
+  for (auto& [k, v] : table<uint32_t, pcn_hop>(_tc_entry->map_fd(PCN_MAP_NETDEV_OUT), PCN_MAP_NETDEV_OUT).entries()) _written_netdev_out[k] = v;
+  for (auto f : {hook_family::xdp, hook_family::tc})
+    for (auto& [k, v] : chain_table(f).entries())
+      if (v.kind != PCN_HOP_DROP) _written_chain[family_index(f)][k] = v;
+  for (auto& [k, v] : table<uint32_t, bpf_devmap_val>(_xdp_entry->map_fd(PCN_MAP_DEVMAP), PCN_MAP_DEVMAP).entries()) _written_devmap.insert(k);
+
+  // Entry programs a previous run attached keep forwarding: switch them to this run's
+  // programs (same maps) atomically; finish_restore() detaches the ones no longer used.
+  struct if_nameindex* all = if_nameindex();
+  if (!all) return;
+  for (auto* i = all; i->if_index != 0; ++i) {
+    int ifindex = static_cast<int>(i->if_index);
+    std::string name = i->if_name;
+    for (auto mode : {xdp_mode::skb, xdp_mode::native}) {
+      uint32_t id = attached_xdp_program(ifindex, mode);
+      if (!id || !program_name(id).starts_with(entry_program_kernel_name)) continue;
+      try {
+        replace_xdp(ifindex, name, id, _xdp_entry->program_fd(entry_program), mode);
+        _hooks[ifindex] = hook_state{hook_family::xdp, mode, false, name};
+        log::info("datapath: re-adopted the XDP entry program on {}", name);
+      } catch (const std::exception& e) {
+        log::warn("datapath: {}", e.what());
+      }
+    }
+    for (auto d : {tc_direction::ingress, tc_direction::egress}) {
+      uint32_t id = attached_tc_program(ifindex, d);
+      if (!id) continue;
+      std::string prog = program_name(id);
+      if (!prog.starts_with(entry_program_kernel_name) && !prog.starts_with(egress_program_kernel_name)) continue;
+      try {
+        attach_tc(ifindex, name, d, _tc_entry->program_fd(d == tc_direction::ingress ? entry_program : egress_program));
+        auto& h = _hooks.try_emplace(ifindex, hook_state{hook_family::tc, xdp_mode::skb, false, name}).first->second;
+        if (d == tc_direction::egress) h.tc_egress = true;
+        log::info("datapath: re-adopted the TC {} entry program on {}", d == tc_direction::ingress ? "ingress" : "egress", name);
+      } catch (const std::exception& e) {
+        log::warn("datapath: {}", e.what());
+      }
+    }
+  }
+  if_freenameindex(all);
+  if (!_previous.empty()) log::info("datapath: {} cube(s) of the previous run are waiting to be re-adopted", _previous.size());
+}
+
+std::vector<previous_cube> datapath::previous_cubes() const {
+  std::vector<previous_cube> out;
+  for (const auto& [name, p] : _previous) out.push_back(p);
+  return out;
+}
+
+table<uint32_t, pcn_hop> datapath::netdev_in_table() const {
+  return {_xdp_entry->map_fd(PCN_MAP_NETDEV_IN), PCN_MAP_NETDEV_IN};
+}
+
+table<uint32_t, pcn_hop> datapath::chain_table(hook_family family) const {
+  return family == hook_family::xdp ? table<uint32_t, pcn_hop>(_xdp_entry->map_fd(PCN_MAP_XDP_CHAIN), PCN_MAP_XDP_CHAIN)
+                                    : table<uint32_t, pcn_hop>(_tc_entry->map_fd(PCN_MAP_TC_CHAIN), PCN_MAP_TC_CHAIN);
+}
+
+void datapath::set_panel_slot(hook_family family, uint32_t slot, int prog_fd) {
+  auto& object = family == hook_family::xdp ? *_xdp_entry : *_tc_entry;
+  table<uint32_t, uint32_t> panel(object.map_fd(family == hook_family::xdp ? PCN_MAP_XDP_PANEL : PCN_MAP_TC_PANEL), "panel");
+  if (prog_fd >= 0) panel.set(slot, static_cast<uint32_t>(prog_fd));
+  else panel.remove(slot);
+}
+
+uint32_t datapath::register_cube(cube_base& c) {
+  hook_family f = c.family();
+  size_t fi = family_index(f);
+  std::optional<uint32_t> slot;
+  if (auto it = _previous.find(c.name()); it != _previous.end()) {
+    if (it->second.family == f && it->second.service == c.service()) {
+      slot = it->second.slot;
+      log::info("datapath: cube {} re-adopts its state from the previous run", c.name());
+    } else {
+      log::info("datapath: cube {} of the previous run was a {} {} cube: its state is removed", c.name(),
+                it->second.service, to_string(it->second.family));
+      set_panel_slot(it->second.family, it->second.slot, -1);
+      _used_slots[family_index(it->second.family)].erase(it->second.slot);
+      uint32_t key = it->second.slot + (it->second.family == hook_family::tc ? PCN_MAX_CUBES : 0);
+      registry_entry empty{};
+      bpf_map_update_elem(_registry_fd, &key, &empty, BPF_ANY);
+      std::error_code ec;
+      fs::remove_all(cube_pin_dir(c.name()), ec);
+    }
+    _previous.erase(it);
+  }
+  if (!slot) {
+    uint32_t s = 0;
+    while (s < PCN_MAX_CUBES && _used_slots[fi].count(s)) ++s;
+    if (s == PCN_MAX_CUBES) throw topology_error(topology_error::kind::conflict, "no free slot for cube " + c.name() + ": " + std::to_string(PCN_MAX_CUBES) + " " + std::string(to_string(f)) + " cubes exist");
+    slot = s;
+    // Pins of a cube that no registry entry knows (a crash between pin and register) are stale.
+    std::error_code ec;
+    fs::remove_all(cube_pin_dir(c.name()), ec);
+  }
+  registry_entry e{};
+  std::strncpy(e.name, c.name().c_str(), sizeof e.name - 1);
+  std::strncpy(e.service, c.service().c_str(), sizeof e.service - 1);
+  e.in_use = 1;
+  e.family = static_cast<uint32_t>(fi);
+  uint32_t key = *slot + (f == hook_family::tc ? PCN_MAX_CUBES : 0);
+  if (bpf_map_update_elem(_registry_fd, &key, &e, BPF_ANY) != 0)
+    throw bpf_error("register cube " + c.name() + ": " + errno_text(errno));
+  _used_slots[fi].insert(*slot);
+  _cubes[c.name()] = &c;
+  return *slot;
+}
+
+void datapath::unregister_cube(cube_base& c) {
+  auto it = _cubes.find(c.name());
+  if (it == _cubes.end() || it->second != &c) return;
+  _cubes.erase(it);
+  for (auto w = _written_ports.begin(); w != _written_ports.end();)
+    w = w->first.first == &c ? _written_ports.erase(w) : std::next(w);
+  if (_keep_kernel_state) return;  // the next run re-adopts it
+  try {
+    set_panel_slot(c.family(), c.slot(), -1);
+  } catch (const std::exception& e) {
+    log::warn("datapath: clearing the panel slot of {}: {}", c.name(), e.what());
+  }
+  uint32_t key = c.slot() + (c.family() == hook_family::tc ? PCN_MAX_CUBES : 0);
+  registry_entry empty{};
+  bpf_map_update_elem(_registry_fd, &key, &empty, BPF_ANY);
+  _used_slots[family_index(c.family())].erase(c.slot());
+  std::error_code ec;
+  fs::remove_all(cube_pin_dir(c.name()), ec);
+}
+
+void datapath::finish_restore() {
+  for (const auto& [name, p] : _previous) {
+    log::info("datapath: cube {} of the previous run was not re-created: removing it", name);
+    set_panel_slot(p.family, p.slot, -1);
+    uint32_t key = p.slot + (p.family == hook_family::tc ? PCN_MAX_CUBES : 0);
+    registry_entry empty{};
+    bpf_map_update_elem(_registry_fd, &key, &empty, BPF_ANY);
+    _used_slots[family_index(p.family)].erase(p.slot);
+    std::error_code ec;
+    fs::remove_all(cube_pin_dir(name), ec);
+  }
+  _previous.clear();
+  _restoring = false;
+  rewire();
+}
+
+cube_base* datapath::find_cube(std::string_view name) const {
+  auto it = _cubes.find(name);
+  return it == _cubes.end() ? nullptr : it->second;
+}
+
+std::vector<cube_base*> datapath::cubes() const {
+  std::vector<cube_base*> out;
+  for (const auto& [name, c] : _cubes) out.push_back(c);
+  return out;
+}
+
+port* datapath::find_port(std::string_view cube_and_port) const {
+  size_t colon = cube_and_port.find(':');
+  if (colon == std::string_view::npos) return nullptr;
+  auto* c = dynamic_cast<cube*>(find_cube(cube_and_port.substr(0, colon)));
+  return c ? c->find_port(cube_and_port.substr(colon + 1)) : nullptr;
+}
+
+std::vector<transparent_cube*> datapath::chain_of(const std::string& parent) const {
+  auto it = _chains.find(parent);
+  return it == _chains.end() ? std::vector<transparent_cube*>{} : it->second;
+}
+
+std::string datapath::xdp_attach_report() const {
+  if (_xdp_modes_seen.empty()) return "no XDP entry program attached yet";
+  std::string out;
+  for (const auto& s : _xdp_modes_seen) out += (out.empty() ? "" : "; ") + s;
+  return out;
+}
+
+void datapath::attach_hooks(const std::string& netdev, int ifindex, const hook_state& want) {
+  if (want.family == hook_family::xdp) {
+    xdp_attachment a = attach_xdp(ifindex, netdev, _xdp_entry->program_fd(entry_program), want.mode);
+    std::string report = netdev + ": XDP " + (want.mode == xdp_mode::native ? "native" : "generic") +
+                         (a.dispatcher ? " via the libxdp dispatcher" : " as the only program (libxdp dispatcher unavailable)");
+    log::info("datapath: {}", report);
+    _xdp_modes_seen.push_back(report);
+  } else {
+    attach_tc(ifindex, netdev, tc_direction::ingress, _tc_entry->program_fd(entry_program));
+    if (want.tc_egress) attach_tc(ifindex, netdev, tc_direction::egress, _tc_entry->program_fd(egress_program));
+  }
+}
+
+void datapath::detach_hooks(int ifindex, const hook_state& have) {
+  if (have.family == hook_family::xdp) {
+    detach_xdp(ifindex, _xdp_entry->program_fd(entry_program), have.mode);
+  } else {
+    detach_tc(ifindex, tc_direction::ingress);
+    if (have.tc_egress) detach_tc(ifindex, tc_direction::egress);
+  }
+}
+
+void datapath::sync_hooks(const std::map<std::string, hook_state>& wanted) {
+  // Attach first: a refusal (driver without native XDP...) aborts the change before any
+  // map says packets may come this way.
+  for (const auto& [name, want] : wanted) {
+    int ifindex = _netdevs.at(name).ifindex;
+    auto it = _hooks.find(ifindex);
+    if (it != _hooks.end() && it->second.family == want.family && it->second.mode == want.mode) {
+      if (want.family == hook_family::tc && want.tc_egress && !it->second.tc_egress) {
+        attach_tc(ifindex, name, tc_direction::egress, _tc_entry->program_fd(egress_program));
+        it->second.tc_egress = true;
+      }
+      continue;
+    }
+    if (it != _hooks.end()) {
+      detach_hooks(ifindex, it->second);
+      _hooks.erase(it);
+    }
+    attach_hooks(name, ifindex, want);
+    _hooks[ifindex] = want;
+  }
+}
+
+}  // namespace pcn::dataplane

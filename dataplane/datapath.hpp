@@ -1,0 +1,172 @@
+#pragma once
+// The framework's side of the kernel: the patch panels (one program array per hook
+// family), the netdev entry programs, and the topology — which port is connected to what,
+// which transparent cubes sit where — compiled into hops (bpf/pcn_abi.h) that the fast
+// paths follow. Every change recomputes the hops and writes only what differs; a change
+// the kernel refuses (a netdev that cannot take XDP, say) is undone whole.
+//
+// Everything is pinned under a root (default /sys/fs/bpf/polycube), so forwarding goes on
+// while the owning process restarts: a new datapath on the same root re-adopts the cubes
+// re-created with the same names, and finish_restore() removes whatever was not.
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "bpf/pcn_abi.h"
+#include "dataplane/cube.hpp"
+#include "dataplane/netdev_hooks.hpp"
+#include "dataplane/object.hpp"
+#include "dataplane/table.hpp"
+#include "dataplane/types.hpp"
+
+namespace pcn::dataplane {
+
+struct datapath_options {
+  std::string pin_root = "/sys/fs/bpf/polycube";
+  // Start empty: remove everything a previous run left under pin_root and on netdevs.
+  bool clean = false;
+};
+
+// What a previous run left, found at start-up.
+struct previous_cube {
+  std::string name;
+  std::string service;
+  hook_family family;
+  uint32_t slot;
+};
+
+class datapath {
+ public:
+  explicit datapath(datapath_options options = {});
+  ~datapath();
+  datapath(const datapath&) = delete;
+  datapath& operator=(const datapath&) = delete;
+
+  const std::string& pin_root() const noexcept { return _options.pin_root; }
+
+  // ---- topology ----
+  // Sets both ends: a peer is a netdev name or "cube:port"; at least one is a cube port.
+  void connect(const std::string& peer1, const std::string& peer2);
+  void disconnect(const std::string& peer1, const std::string& peer2);
+  // Sets one port's peer ("" to disconnect). A cube port peer is linked both ways.
+  void set_peer(port& p, const std::string& peer);
+  // Attaches a transparent cube to "cube:port" or a netdev.
+  void attach(transparent_cube& t, const std::string& parent, const chain_position& position);
+  void detach(transparent_cube& t);
+
+  cube_base* find_cube(std::string_view name) const;
+  std::vector<cube_base*> cubes() const;
+  port* find_port(std::string_view cube_and_port) const;  // "cube:port"
+
+  // The ordered chain on a port ("cube:port") or netdev, first (outermost) first.
+  std::vector<transparent_cube*> chain_of(const std::string& parent) const;
+  // Netdevs the topology uses, with the hook family their entry program runs in.
+  std::map<std::string, hook_family> netdevs_in_use() const;
+  // How XDP entry programs were attached (for the start-up report).
+  std::string xdp_attach_report() const;
+
+  // ---- netdev events (from rtnetlink) ----
+  // The netdev disappeared: its ports go DOWN with their peer reset, the transparent
+  // cubes on it are detached. Nothing is re-wired when it comes back.
+  void netdev_removed(int ifindex, const std::string& name);
+
+  // ---- restart ----
+  std::vector<previous_cube> previous_cubes() const;
+  // Removes every cube of the previous run that was not re-created, and detaches entry
+  // programs from netdevs the topology no longer uses.
+  void finish_restore();
+  bool restoring() const noexcept { return _restoring; }
+
+  // Framework maps, for tests and tools.
+  table<uint32_t, pcn_hop> netdev_in_table() const;
+  table<uint32_t, pcn_hop> chain_table(hook_family family) const;
+
+  // The daemon is stopping but the data plane must go on forwarding until it restarts:
+  // from now on destroying cubes leaves the kernel state as it is.
+  void keep_kernel_state_on_exit() noexcept { _keep_kernel_state = true; }
+  bool keeps_kernel_state() const noexcept { return _keep_kernel_state; }
+
+ private:
+  friend class cube_base;
+  friend class cube;
+  friend class transparent_cube;
+
+  struct netdev_ref {
+    int ifindex = 0;
+    std::string name;
+  };
+  struct hook_state {  // what the framework has attached to one netdev
+    hook_family family;
+    xdp_mode mode = xdp_mode::skb;
+    bool tc_egress = false;
+    std::string name;
+  };
+  struct registry_entry;  // pinned record of a cube: name, family, slot
+
+  // cube lifecycle (called by the SDK base classes)
+  uint32_t register_cube(cube_base& c);  // returns its slot; adopts a previous one of the same name
+  void unregister_cube(cube_base& c);
+  void set_panel_slot(hook_family family, uint32_t slot, int prog_fd);
+  std::string cube_pin_dir(const std::string& cube) const;
+  std::string framework_pin_path(const std::string& map) const;
+  int framework_map_fd(std::string_view map) const;
+  std::string public_pin_path(const std::string& map) const;
+  bool is_framework_map(std::string_view map) const;
+  void port_added(port& p);
+  void port_removed(port& p);
+
+  // topology compilation
+  void rewire();
+  template <typename Mutation>
+  void change(Mutation mutate);
+  struct topology_snapshot;
+  topology_snapshot snapshot() const;
+  void restore(const topology_snapshot& s);
+
+  pcn_hop cube_hop(const cube_base& c, uint16_t port, uint8_t direction) const;
+  pcn_hop inbound_head(const port& p) const;
+  pcn_hop outbound_continuation(const port& p) const;
+  pcn_hop outbound_head(const port& p) const;
+  pcn_hop ingress_continuation(const std::string& netdev) const;
+  pcn_hop ingress_head(const std::string& netdev) const;
+  pcn_hop egress_end(const std::string& netdev) const;
+  pcn_hop egress_head(const std::string& netdev) const;
+  port* port_connected_to(const std::string& netdev) const;
+  port* linked_peer(const port& p) const;  // the cube port p is linked with, both ways
+  std::optional<hook_family> netdev_family(const std::string& netdev) const;
+  xdp_mode netdev_xdp_mode(const std::string& netdev) const;
+  void validate_netdev_use(const std::string& netdev) const;
+  netdev_ref resolve_netdev(const std::string& name) const;
+  static bool is_cube_port_name(std::string_view peer) { return peer.find(':') != std::string_view::npos; }
+
+  void load_entry_programs();
+  void adopt_previous_state();
+  void sync_hooks(const std::map<std::string, hook_state>& wanted);
+  void attach_hooks(const std::string& netdev, int ifindex, const hook_state& want);
+  void detach_hooks(int ifindex, const hook_state& have);
+
+  datapath_options _options;
+  bool _restoring = true;
+  bool _keep_kernel_state = false;
+  std::unique_ptr<bpf_object_file> _xdp_entry, _tc_entry;
+  int _registry_fd = -1;
+
+  std::map<std::string, cube_base*, std::less<>> _cubes;
+  std::set<uint32_t> _used_slots[2];  // per hook family
+  std::map<std::string, previous_cube, std::less<>> _previous;  // not (yet) re-adopted
+  std::map<std::string, std::vector<transparent_cube*>> _chains;  // parent -> chain
+  std::map<std::string, netdev_ref> _netdevs;  // every netdev the topology names
+
+  // What the kernel holds now (written by rewire, or found at start-up).
+  std::map<uint32_t, pcn_hop> _written_netdev_in, _written_netdev_out;
+  std::map<uint32_t, pcn_hop> _written_chain[2];  // per hook family
+  std::map<std::pair<const cube_base*, uint16_t>, pcn_hop> _written_ports;
+  std::set<uint32_t> _written_devmap;
+  std::map<int, hook_state> _hooks;  // by ifindex
+  std::vector<std::string> _xdp_modes_seen;
+};
+
+}  // namespace pcn::dataplane

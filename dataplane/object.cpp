@@ -1,0 +1,203 @@
+#include "dataplane/object.hpp"
+
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+
+#include <cerrno>
+#include <cstdarg>
+#include <cstring>
+#include <mutex>
+#include <utility>
+#include <vector>
+#include <system_error>
+
+#include "base/log.hpp"
+
+namespace pcn::dataplane {
+namespace {
+
+// While a load runs on this thread, libbpf's warnings (the verifier log among them) are
+// kept so that the exception can say why the kernel refused the program.
+thread_local std::string* t_load_log = nullptr;
+
+int libbpf_print(enum libbpf_print_level level, const char* format, va_list args) {
+  char line[2048];
+  int n = std::vsnprintf(line, sizeof line, format, args);
+  if (n <= 0) return 0;
+  std::string_view text(line, std::min<size_t>(static_cast<size_t>(n), sizeof line - 1));
+  while (!text.empty() && text.back() == '\n') text.remove_suffix(1);
+  if (t_load_log && level <= LIBBPF_INFO) {
+    t_load_log->append(text).push_back('\n');
+    if (t_load_log->size() > 64 * 1024) t_load_log->erase(0, t_load_log->size() - 32 * 1024);
+  }
+  // One level down: libbpf's warnings are our debug messages, its info and debug our trace.
+  log::at(level == LIBBPF_WARN ? log::level::debug : log::level::trace, "libbpf: {}", text);
+  return 0;
+}
+
+std::string errno_text(int err) { return std::system_category().message(err < 0 ? -err : err); }
+
+std::string log_tail(const std::string& log) {
+  constexpr size_t keep = 1500;
+  return log.size() <= keep ? log : "..." + log.substr(log.size() - keep);
+}
+
+}  // namespace
+
+void install_libbpf_logger() {
+  static std::once_flag once;
+  std::call_once(once, [] { libbpf_set_print(libbpf_print); });
+}
+
+bpf_object_file::bpf_object_file(std::string name, elf_image image) : _name(std::move(name)) {
+  install_libbpf_logger();
+  // The kernel keeps 15 characters of an object's name; ours is only for messages.
+  LIBBPF_OPTS(bpf_object_open_opts, opts, .object_name = _name.c_str());
+  _object = bpf_object__open_mem(image.data, image.size, &opts);
+  if (!_object) throw bpf_error("open BPF object " + _name + ": " + errno_text(errno));
+}
+
+bpf_object_file::~bpf_object_file() { reset(); }
+
+bpf_object_file::bpf_object_file(bpf_object_file&& other) noexcept
+    : _name(std::move(other._name)), _object(std::exchange(other._object, nullptr)), _loaded(other._loaded) {}
+
+bpf_object_file& bpf_object_file::operator=(bpf_object_file&& other) noexcept {
+  if (this != &other) {
+    reset();
+    _name = std::move(other._name);
+    _object = std::exchange(other._object, nullptr);
+    _loaded = other._loaded;
+  }
+  return *this;
+}
+
+void bpf_object_file::reset() noexcept {
+  if (_object) bpf_object__close(_object);
+  _object = nullptr;
+}
+
+bpf_map* bpf_object_file::find_map(std::string_view map) const {
+  bpf_map* m;
+  bpf_object__for_each_map(m, _object) {
+    if (map == bpf_map__name(m)) return m;
+  }
+  return nullptr;
+}
+
+namespace {
+
+// The .rodata map of an object (libbpf names it "<object prefix>.rodata").
+bpf_map* rodata_of(bpf_object* object) {
+  bpf_map* m;
+  bpf_object__for_each_map(m, object) {
+    std::string_view name = bpf_map__name(m);
+    if (bpf_map__is_internal(m) && name.ends_with(".rodata")) return m;
+  }
+  return nullptr;
+}
+
+// Offset and size of a variable in the .rodata section, from the object's BTF.
+std::optional<std::pair<uint32_t, uint32_t>> rodata_variable(bpf_object* object, std::string_view variable) {
+  const btf* b = bpf_object__btf(object);
+  if (!b) return std::nullopt;
+  int id = btf__find_by_name_kind(b, ".rodata", BTF_KIND_DATASEC);
+  if (id < 0) return std::nullopt;
+  const btf_type* sec = btf__type_by_id(b, static_cast<uint32_t>(id));
+  const btf_var_secinfo* info = btf_var_secinfos(sec);
+  for (int i = 0; i < btf_vlen(sec); ++i, ++info) {
+    const btf_type* var = btf__type_by_id(b, info->type);
+    if (variable == btf__name_by_offset(b, var->name_off)) return std::pair{info->offset, info->size};
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+bool bpf_object_file::has_constant(std::string_view variable) const {
+  return rodata_variable(_object, variable).has_value();
+}
+
+void bpf_object_file::set_constant(std::string_view variable, const void* value, size_t size) {
+  if (_loaded) throw bpf_error(_name + ": constant " + std::string(variable) + " set after load");
+  auto where = rodata_variable(_object, variable);
+  bpf_map* rodata = rodata_of(_object);
+  if (!where || !rodata) throw bpf_error(_name + ": no load-time constant named " + std::string(variable));
+  if (where->second != size)
+    throw bpf_error(_name + ": constant " + std::string(variable) + " has " + std::to_string(where->second) +
+                    " bytes, not " + std::to_string(size));
+  // libbpf 1.1 hands out the initial value read-only: edit a copy and set it back.
+  size_t total = 0;
+  auto* current = static_cast<const std::byte*>(bpf_map__initial_value(rodata, &total));
+  if (!current || where->first + size > total) throw bpf_error(_name + ": .rodata of unexpected size");
+  std::vector<std::byte> edited(current, current + total);
+  std::memcpy(edited.data() + where->first, value, size);
+  if (int rc = bpf_map__set_initial_value(rodata, edited.data(), edited.size()); rc != 0)
+    throw bpf_error(_name + ": set constant " + std::string(variable) + ": " + errno_text(rc));
+}
+
+std::vector<std::string> bpf_object_file::map_names() const {
+  std::vector<std::string> names;
+  bpf_map* m;
+  bpf_object__for_each_map(m, _object) {
+    if (!bpf_map__is_internal(m)) names.emplace_back(bpf_map__name(m));
+  }
+  return names;
+}
+
+void bpf_object_file::pin_map(std::string_view map, const std::string& path) {
+  bpf_map* m = find_map(map);
+  if (!m) throw bpf_error(_name + ": no map named " + std::string(map));
+  if (int rc = bpf_map__set_pin_path(m, path.c_str()); rc != 0)
+    throw bpf_error(_name + ": pin map " + std::string(map) + " at " + path + ": " + errno_text(rc));
+}
+
+void bpf_object_file::reuse_map(std::string_view map, int fd) {
+  bpf_map* m = find_map(map);
+  if (!m) throw bpf_error(_name + ": no map named " + std::string(map));
+  if (int rc = bpf_map__reuse_fd(m, fd); rc != 0)
+    throw bpf_error(_name + ": reuse map " + std::string(map) + ": " + errno_text(rc));
+}
+
+void bpf_object_file::load() {
+  std::string verifier_log;
+  t_load_log = &verifier_log;
+  int rc = bpf_object__load(_object);
+  t_load_log = nullptr;
+  if (rc != 0) {
+    std::string message = "load BPF object " + _name + ": " + errno_text(rc);
+    if (!verifier_log.empty()) message += "\n" + log_tail(verifier_log);
+    throw bpf_error(message);
+  }
+  _loaded = true;
+}
+
+std::optional<int> bpf_object_file::find_map_fd(std::string_view map) const {
+  bpf_map* m = find_map(map);
+  if (!m) return std::nullopt;
+  int fd = bpf_map__fd(m);
+  if (fd < 0) return std::nullopt;
+  return fd;
+}
+
+int bpf_object_file::map_fd(std::string_view map) const {
+  auto fd = find_map_fd(map);
+  if (!fd) throw bpf_error(_name + ": no loaded map named " + std::string(map));
+  return *fd;
+}
+
+int bpf_object_file::program_fd(std::string_view program) const {
+  bpf_program* p = bpf_object__find_program_by_name(_object, std::string(program).c_str());
+  int fd = p ? bpf_program__fd(p) : -1;
+  if (fd < 0) throw bpf_error(_name + ": no loaded program named " + std::string(program));
+  return fd;
+}
+
+std::vector<std::string> bpf_object_file::program_names() const {
+  std::vector<std::string> names;
+  bpf_program* p;
+  bpf_object__for_each_program(p, _object) { names.emplace_back(bpf_program__name(p)); }
+  return names;
+}
+
+}  // namespace pcn::dataplane

@@ -1,0 +1,92 @@
+#pragma once
+// One BPF object (a cube's fast path, or the framework's netdev programs) opened from the
+// ELF bytes embedded in the binary, specialised with load-time constants, its maps pinned
+// or reused, then loaded. Failures throw bpf_error with libbpf's reason and the tail of
+// the verifier log.
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+struct bpf_object;
+struct bpf_map;
+struct bpf_program;
+
+namespace pcn::dataplane {
+
+class bpf_error : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// The ELF of a compiled BPF object, as embedded by its skeleton (skel::elf_bytes).
+struct elf_image {
+  const void* data = nullptr;
+  size_t size = 0;
+};
+
+// The object a bpftool skeleton embeds (Skeleton::elf_bytes).
+template <typename Skeleton>
+elf_image embedded_object() {
+  size_t size = 0;
+  const void* data = Skeleton::elf_bytes(&size);
+  return {data, size};
+}
+
+// Routes libbpf's messages to the project's logger, one level down; installed once.
+void install_libbpf_logger();
+
+class bpf_object_file {
+ public:
+  bpf_object_file() noexcept = default;  // empty: nothing opened
+  // Opens (does not load) the object; `name` names it in errors and in the kernel.
+  bpf_object_file(std::string name, elf_image image);
+  ~bpf_object_file();
+  bpf_object_file(bpf_object_file&& other) noexcept;
+  bpf_object_file& operator=(bpf_object_file&& other) noexcept;
+  bpf_object_file(const bpf_object_file&) = delete;
+  bpf_object_file& operator=(const bpf_object_file&) = delete;
+
+  const std::string& name() const noexcept { return _name; }
+
+  // Before load: sets a `const volatile` global in .rodata. Throws when the object has no
+  // such variable or its size differs from `size`.
+  void set_constant(std::string_view variable, const void* value, size_t size);
+  template <typename T>
+  void set_constant(std::string_view variable, const T& value) {
+    set_constant(variable, &value, sizeof value);
+  }
+  bool has_constant(std::string_view variable) const;
+
+  // Before load: the names of the object's own maps (not .rodata/.bss).
+  std::vector<std::string> map_names() const;
+  // Before load: the map will be pinned at `path` (reused if something compatible is
+  // pinned there already, created and pinned otherwise).
+  void pin_map(std::string_view map, const std::string& path);
+  // Before load: the map will be this existing map instead of a new one.
+  void reuse_map(std::string_view map, int fd);
+
+  // Loads every program and creates (or reuses) every map.
+  void load();
+  bool loaded() const noexcept { return _loaded; }
+
+  // After load.
+  int map_fd(std::string_view map) const;
+  std::optional<int> find_map_fd(std::string_view map) const;
+  int program_fd(std::string_view program) const;
+  std::vector<std::string> program_names() const;
+
+ private:
+  bpf_map* find_map(std::string_view map) const;
+  void reset() noexcept;
+
+  std::string _name;
+  bpf_object* _object = nullptr;
+  bool _loaded = false;
+};
+
+}  // namespace pcn::dataplane

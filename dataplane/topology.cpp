@@ -1,0 +1,454 @@
+// The topology of the datapath and its compilation into hops.
+//
+// Every attach point (a cube port, or a netdev) has an ordered chain of transparent cubes,
+// first = outermost. Packets cross a chain in order towards the owner (the cube, or the
+// stack for a netdev) and in reverse order away from it:
+//
+//   port C:p   inbound : t1 -> ... -> tk -> cube C (in_port p)
+//              outbound: tk -> ... -> t1 -> peer side (a netdev's egress, or the peer
+//                                            port's inbound lane), or drop
+//   netdev N   ingress : n1 -> ... -> nk -> the port connected to N (its inbound lane), or the stack
+//              egress  : nk -> ... -> n1 -> the wire (XDP: redirect to N; TC: the egress
+//                                            hook continues)
+//
+// The first hop of each lane is what cube_ports, pcn_netdev_in/out hold; every transparent
+// cube's successor in each direction is what pcn_<family>_chain holds.
+#include <net/if.h>
+
+#include <algorithm>
+
+#include "dataplane/datapath.hpp"
+
+namespace pcn::dataplane {
+namespace {
+
+size_t family_index(hook_family f) { return f == hook_family::xdp ? 0 : 1; }
+
+pcn_hop hop(uint8_t kind, uint32_t target = 0, uint16_t port = 0, uint8_t direction = PCN_INGRESS) {
+  pcn_hop h{};
+  h.kind = kind;
+  h.target = target;
+  h.port = port;
+  h.direction = direction;
+  return h;
+}
+
+bool same(const pcn_hop& a, const pcn_hop& b) {
+  return a.kind == b.kind && a.target == b.target && a.port == b.port && a.direction == b.direction;
+}
+
+[[noreturn]] void fail(topology_error::kind k, const std::string& message) { throw topology_error(k, message); }
+
+}  // namespace
+
+// ---------------------------------------------------------------- model queries
+
+datapath::netdev_ref datapath::resolve_netdev(const std::string& name) const {
+  unsigned ifindex = if_nametoindex(name.c_str());
+  if (ifindex == 0) fail(topology_error::kind::not_found, "netdev " + name + " does not exist");
+  return {static_cast<int>(ifindex), name};
+}
+
+port* datapath::port_connected_to(const std::string& netdev) const {
+  for (const auto& [name, c] : _cubes)
+    if (auto* standard = dynamic_cast<cube*>(c))
+      for (port* p : standard->ports())
+        if (p->peer() == netdev) return p;
+  return nullptr;
+}
+
+port* datapath::linked_peer(const port& p) const {
+  if (!is_cube_port_name(p.peer())) return nullptr;
+  port* q = find_port(p.peer());
+  return q && q->peer() == p.path() ? q : nullptr;
+}
+
+std::optional<hook_family> datapath::netdev_family(const std::string& netdev) const {
+  if (port* p = port_connected_to(netdev)) return p->owner().family();
+  auto it = _chains.find(netdev);
+  if (it != _chains.end() && !it->second.empty()) return it->second.front()->family();
+  return std::nullopt;
+}
+
+xdp_mode datapath::netdev_xdp_mode(const std::string& netdev) const {
+  const cube_base* decider = nullptr;
+  if (port* p = port_connected_to(netdev)) decider = &p->owner();
+  else if (auto it = _chains.find(netdev); it != _chains.end() && !it->second.empty()) decider = it->second.front();
+  return decider && decider->type() == cube_type::xdp_drv ? xdp_mode::native : xdp_mode::skb;
+}
+
+// Every cube that runs on one netdev's entry program must agree on the hook (and, for
+// XDP, on native vs generic mode).
+void datapath::validate_netdev_use(const std::string& netdev) const {
+  std::vector<const cube_base*> users;
+  if (port* p = port_connected_to(netdev)) users.push_back(&p->owner());
+  for (auto* t : chain_of(netdev)) users.push_back(t);
+  for (const cube_base* u : users) {
+    if (u->type() != users.front()->type())
+      fail(topology_error::kind::invalid, "netdev " + netdev + " would carry a " + std::string(to_string(users.front()->type())) +
+                                              " cube (" + users.front()->name() + ") and a " + std::string(to_string(u->type())) +
+                                              " cube (" + u->name() + "): cubes on one netdev must share their type");
+  }
+}
+
+// ---------------------------------------------------------------- lanes
+
+pcn_hop datapath::cube_hop(const cube_base& c, uint16_t port, uint8_t direction) const {
+  return hop(PCN_HOP_CUBE, c.slot(), port, direction);
+}
+
+pcn_hop datapath::inbound_head(const port& p) const {
+  auto chain = chain_of(p.path());
+  return chain.empty() ? cube_hop(p.owner(), p.index(), PCN_INGRESS) : cube_hop(*chain.front(), 0, PCN_INGRESS);
+}
+
+pcn_hop datapath::outbound_continuation(const port& p) const {
+  if (p.peer().empty()) return hop(PCN_HOP_DROP);
+  if (is_cube_port_name(p.peer())) {
+    port* q = linked_peer(p);
+    return q ? inbound_head(*q) : hop(PCN_HOP_DROP);
+  }
+  auto it = _netdevs.find(p.peer());
+  if (it == _netdevs.end() || it->second.ifindex == 0) return hop(PCN_HOP_DROP);
+  // TC: the egress hook of the netdev runs its chain; XDP has none, so its chain comes first.
+  return p.owner().family() == hook_family::tc ? hop(PCN_HOP_NETDEV, static_cast<uint32_t>(it->second.ifindex))
+                                               : egress_head(p.peer());
+}
+
+pcn_hop datapath::outbound_head(const port& p) const {
+  auto chain = chain_of(p.path());
+  return chain.empty() ? outbound_continuation(p) : cube_hop(*chain.back(), 0, PCN_EGRESS);
+}
+
+pcn_hop datapath::ingress_continuation(const std::string& netdev) const {
+  if (port* p = port_connected_to(netdev)) return inbound_head(*p);
+  return hop(PCN_HOP_STACK);
+}
+
+pcn_hop datapath::ingress_head(const std::string& netdev) const {
+  auto chain = chain_of(netdev);
+  return chain.empty() ? ingress_continuation(netdev) : cube_hop(*chain.front(), 0, PCN_INGRESS);
+}
+
+pcn_hop datapath::egress_end(const std::string& netdev) const {
+  auto family = netdev_family(netdev);
+  if (family == hook_family::xdp) return hop(PCN_HOP_NETDEV, static_cast<uint32_t>(_netdevs.at(netdev).ifindex));
+  return hop(PCN_HOP_STACK);  // TC egress hook: let the kernel transmit
+}
+
+pcn_hop datapath::egress_head(const std::string& netdev) const {
+  auto chain = chain_of(netdev);
+  return chain.empty() ? egress_end(netdev) : cube_hop(*chain.back(), 0, PCN_EGRESS);
+}
+
+// ---------------------------------------------------------------- changes
+
+struct datapath::topology_snapshot {
+  std::vector<std::pair<port*, std::string>> peers;
+  std::map<std::string, std::vector<transparent_cube*>> chains;
+  std::vector<std::pair<transparent_cube*, std::string>> parents;
+  std::map<std::string, netdev_ref> netdevs;
+};
+
+datapath::topology_snapshot datapath::snapshot() const {
+  topology_snapshot s{{}, _chains, {}, _netdevs};
+  for (const auto& [name, c] : _cubes) {
+    if (auto* standard = dynamic_cast<cube*>(c))
+      for (port* p : standard->ports()) s.peers.emplace_back(p, p->peer());
+    else if (auto* t = dynamic_cast<transparent_cube*>(c))
+      s.parents.emplace_back(t, t->parent());
+  }
+  return s;
+}
+
+void datapath::restore(const topology_snapshot& s) {
+  for (const auto& [p, peer] : s.peers) p->_peer = peer;
+  for (const auto& [t, parent] : s.parents) t->_parent = parent;
+  _chains = s.chains;
+  _netdevs = s.netdevs;
+}
+
+// Applies a change to the model and to the kernel, or to neither.
+template <typename Mutation>
+void datapath::change(Mutation mutate) {
+  topology_snapshot before = snapshot();
+  mutate();
+  try {
+    rewire();
+  } catch (...) {
+    restore(before);
+    try {
+      rewire();
+    } catch (const std::exception& e) {
+      log::error("datapath: restoring the previous wiring failed: {}", e.what());
+    }
+    throw;
+  }
+}
+
+void datapath::set_peer(port& p, const std::string& peer) {
+  if (peer == p.peer()) return;
+  change([&] {
+    if (port* old = linked_peer(p)) old->_peer.clear();
+    p._peer.clear();
+    if (peer.empty()) return;
+    if (is_cube_port_name(peer)) {
+      port* q = find_port(peer);
+      if (!q) fail(topology_error::kind::not_found, "connect " + p.path() + " to " + peer + ": port " + peer + " does not exist");
+      if (q == &p) fail(topology_error::kind::invalid, "connect " + p.path() + ": a port cannot be its own peer");
+      if (!q->peer().empty() && q->peer() != p.path())
+        fail(topology_error::kind::conflict, "connect " + p.path() + " to " + peer + ": " + peer + " is connected to " + q->peer());
+      if (q->owner().family() != p.owner().family())
+        fail(topology_error::kind::invalid, "connect " + p.path() + " to " + peer + ": a " + std::string(to_string(p.owner().family())) +
+                                                " cube cannot be connected to a " + std::string(to_string(q->owner().family())) + " cube");
+      p._peer = peer;
+      q->_peer = p.path();
+      return;
+    }
+    if (port* other = port_connected_to(peer); other && other != &p)
+      fail(topology_error::kind::conflict, "connect " + p.path() + " to " + peer + ": netdev " + peer + " is connected to " + other->path());
+    _netdevs[peer] = resolve_netdev(peer);
+    p._peer = peer;
+    validate_netdev_use(peer);
+  });
+}
+
+void datapath::connect(const std::string& peer1, const std::string& peer2) {
+  port* a = is_cube_port_name(peer1) ? find_port(peer1) : nullptr;
+  port* b = is_cube_port_name(peer2) ? find_port(peer2) : nullptr;
+  for (const auto* name : {&peer1, &peer2})
+    if (is_cube_port_name(*name) && !find_port(*name))
+      fail(topology_error::kind::not_found, "connect " + peer1 + " " + peer2 + ": port " + *name + " does not exist");
+  if (!a && !b) fail(topology_error::kind::invalid, "connect " + peer1 + " " + peer2 + ": at least one peer must be a cube port (cube:port)");
+  if (a && b) {
+    for (port* p : {a, b}) {
+      port* other = p == a ? b : a;
+      if (!p->peer().empty() && p->peer() != other->path())
+        fail(topology_error::kind::conflict, "connect " + peer1 + " " + peer2 + ": " + p->path() + " is connected to " + p->peer());
+    }
+    set_peer(*a, b->path());
+    return;
+  }
+  port* p = a ? a : b;
+  const std::string& netdev = a ? peer2 : peer1;
+  if (!p->peer().empty() && p->peer() != netdev)
+    fail(topology_error::kind::conflict, "connect " + peer1 + " " + peer2 + ": " + p->path() + " is connected to " + p->peer());
+  set_peer(*p, netdev);
+}
+
+void datapath::disconnect(const std::string& peer1, const std::string& peer2) {
+  port* a = is_cube_port_name(peer1) ? find_port(peer1) : nullptr;
+  port* b = is_cube_port_name(peer2) ? find_port(peer2) : nullptr;
+  port* p = a ? a : b;
+  const std::string& other = a ? peer2 : peer1;
+  if (!p) fail(topology_error::kind::not_found, "disconnect " + peer1 + " " + peer2 + ": neither is an existing cube port");
+  if (p->peer() != other) fail(topology_error::kind::invalid, "disconnect " + peer1 + " " + peer2 + ": they are not connected");
+  set_peer(*p, "");
+}
+
+void datapath::attach(transparent_cube& t, const std::string& parent, const chain_position& position) {
+  std::string what = "attach " + t.name() + " to " + parent;
+  if (!t.parent().empty()) fail(topology_error::kind::conflict, what + ": " + t.name() + " is already attached to " + t.parent());
+  change([&] {
+    if (is_cube_port_name(parent)) {
+      port* p = find_port(parent);
+      if (!p) fail(topology_error::kind::not_found, what + ": port " + parent + " does not exist");
+      if (p->owner().family() != t.family())
+        fail(topology_error::kind::invalid, what + ": " + t.name() + " is a " + std::string(to_string(t.type())) + " cube and " +
+                                                p->owner().name() + " a " + std::string(to_string(p->owner().type())) + " cube");
+    } else {
+      _netdevs[parent] = resolve_netdev(parent);
+    }
+    auto& chain = _chains[parent];
+    auto at = chain.end();
+    if (position.where == chain_position::kind::first) at = chain.begin();
+    if (position.where == chain_position::kind::before || position.where == chain_position::kind::after) {
+      at = std::find_if(chain.begin(), chain.end(), [&](transparent_cube* c) { return c->name() == position.other; });
+      if (at == chain.end()) fail(topology_error::kind::not_found, what + ": " + position.other + " is not attached to " + parent);
+      if (position.where == chain_position::kind::after) ++at;
+    }
+    chain.insert(at, &t);
+    t._parent = parent;
+    if (!is_cube_port_name(parent)) validate_netdev_use(parent);
+  });
+}
+
+void datapath::detach(transparent_cube& t) {
+  if (t.parent().empty()) fail(topology_error::kind::invalid, "detach " + t.name() + ": it is not attached");
+  if (_keep_kernel_state) return;
+  change([&] {
+    auto& chain = _chains[t.parent()];
+    chain.erase(std::remove(chain.begin(), chain.end(), &t), chain.end());
+    if (chain.empty()) _chains.erase(t.parent());
+    t._parent.clear();
+  });
+}
+
+void datapath::port_added(port&) { rewire(); }
+
+void datapath::port_removed(port& p) {
+  if (_keep_kernel_state) return;
+  change([&] {
+    if (port* q = linked_peer(p)) q->_peer.clear();
+    p._peer.clear();
+    // Transparent cubes on the port lose their parent with it.
+    if (auto it = _chains.find(p.path()); it != _chains.end()) {
+      for (auto* t : it->second) {
+        log::info("datapath: {} detached: port {} is removed", t->name(), p.path());
+        t->_parent.clear();
+      }
+      _chains.erase(it);
+    }
+  });
+  // The port's entry now drops; forget it so a later port at this index is written anew.
+  auto key = std::pair<const cube_base*, uint16_t>{&p.owner(), p.index()};
+  _written_ports.erase(key);
+}
+
+void datapath::netdev_removed(int ifindex, const std::string& name) {
+  auto it = std::find_if(_netdevs.begin(), _netdevs.end(), [&](const auto& n) { return n.second.ifindex == ifindex; });
+  _hooks.erase(ifindex);        // the kernel detached our programs with the netdev
+  _written_devmap.erase(static_cast<uint32_t>(ifindex));  // and emptied its devmap slot
+  if (it == _netdevs.end()) return;
+  std::string netdev = it->first;
+  log::warn("datapath: netdev {} disappeared: its ports go down and its transparent cubes are detached", name);
+  change([&] {
+    for (const auto& [cube_name, c] : _cubes)
+      if (auto* standard = dynamic_cast<cube*>(c))
+        for (port* p : standard->ports())
+          if (p->peer() == netdev) p->_peer.clear();
+    if (auto chain = _chains.find(netdev); chain != _chains.end()) {
+      for (auto* t : chain->second) t->_parent.clear();
+      _chains.erase(chain);
+    }
+    _netdevs.erase(netdev);
+  });
+}
+
+std::map<std::string, hook_family> datapath::netdevs_in_use() const {
+  std::map<std::string, hook_family> out;
+  for (const auto& [name, ref] : _netdevs)
+    if (auto f = netdev_family(name)) out[name] = *f;
+  return out;
+}
+
+// ---------------------------------------------------------------- compilation
+
+void datapath::rewire() {
+  if (_keep_kernel_state) return;
+  // 1. What the kernel should hold.
+  std::map<std::pair<const cube_base*, uint16_t>, pcn_hop> ports;
+  std::map<uint32_t, pcn_hop> chain[2], netdev_in, netdev_out;
+  std::set<uint32_t> devmap;
+  std::map<std::string, hook_state> hooks;
+
+  for (const auto& [name, c] : _cubes) {
+    auto* standard = dynamic_cast<cube*>(c);
+    if (!standard) continue;
+    for (port* p : standard->ports()) {
+      pcn_hop head = outbound_head(*p);
+      ports[{c, p->index()}] = head;
+      p->_status = outbound_continuation(*p).kind == PCN_HOP_DROP ? port_status::down : port_status::up;
+    }
+  }
+  for (const auto& [parent, members] : _chains) {
+    bool on_port = is_cube_port_name(parent);
+    port* p = on_port ? find_port(parent) : nullptr;
+    for (size_t i = 0; i < members.size(); ++i) {
+      const transparent_cube* t = members[i];
+      auto& table = chain[family_index(t->family())];
+      pcn_hop in_next = i + 1 < members.size() ? cube_hop(*members[i + 1], 0, PCN_INGRESS)
+                                                : (on_port ? cube_hop(p->owner(), p->index(), PCN_INGRESS) : ingress_continuation(parent));
+      pcn_hop out_next = i > 0 ? cube_hop(*members[i - 1], 0, PCN_EGRESS) : (on_port ? outbound_continuation(*p) : egress_end(parent));
+      table[pcn_chain_key(t->slot(), PCN_INGRESS)] = in_next;
+      table[pcn_chain_key(t->slot(), PCN_EGRESS)] = out_next;
+    }
+  }
+  for (const auto& [name, ref] : _netdevs) {
+    auto family = netdev_family(name);
+    if (!family || ref.ifindex == 0) continue;
+    auto ifindex = static_cast<uint32_t>(ref.ifindex);
+    netdev_in[ifindex] = ingress_head(name);
+    bool has_chain = !chain_of(name).empty();
+    if (*family == hook_family::tc && has_chain) netdev_out[ifindex] = egress_head(name);
+    if (*family == hook_family::xdp) devmap.insert(ifindex);
+    hooks[name] = hook_state{*family, *family == hook_family::xdp ? netdev_xdp_mode(name) : xdp_mode::skb,
+                             *family == hook_family::tc && has_chain, name};
+  }
+
+  // 2. Attach entry programs first: the kernel may refuse, and nothing has changed yet.
+  sync_hooks(hooks);
+
+  // 3. Write what differs, downstream before upstream.
+  table<uint32_t, bpf_devmap_val> devmap_table(_xdp_entry->map_fd(PCN_MAP_DEVMAP), PCN_MAP_DEVMAP);
+  for (uint32_t ifindex : devmap)
+    if (!_written_devmap.count(ifindex)) {
+      bpf_devmap_val v{};
+      v.ifindex = ifindex;
+      devmap_table.set(ifindex, v);
+      _written_devmap.insert(ifindex);
+    }
+  auto write_all = [](table<uint32_t, pcn_hop> t, const std::map<uint32_t, pcn_hop>& want, std::map<uint32_t, pcn_hop>& have) {
+    for (const auto& [k, v] : want) {
+      auto it = have.find(k);
+      if (it != have.end() && same(it->second, v)) continue;
+      t.set(k, v);
+      have[k] = v;
+    }
+  };
+  for (auto f : {hook_family::xdp, hook_family::tc})
+    write_all(chain_table(f), chain[family_index(f)], _written_chain[family_index(f)]);
+  for (const auto& [key, v] : ports) {
+    auto it = _written_ports.find(key);
+    if (it != _written_ports.end() && same(it->second, v)) continue;
+    key.first->get_table<uint32_t, pcn_hop>("cube_ports").set(key.second, v);
+    _written_ports[key] = v;
+  }
+  table<uint32_t, pcn_hop> out_table(_tc_entry->map_fd(PCN_MAP_NETDEV_OUT), PCN_MAP_NETDEV_OUT);
+  write_all(netdev_in_table(), netdev_in, _written_netdev_in);
+  write_all(out_table, netdev_out, _written_netdev_out);
+
+  // 4. Remove what is no longer wanted (not while a restart is still re-creating cubes:
+  //    what the previous run left keeps forwarding until finish_restore()).
+  if (_restoring) return;
+  auto remove_stale = [](table<uint32_t, pcn_hop> t, const std::map<uint32_t, pcn_hop>& want, std::map<uint32_t, pcn_hop>& have, bool zero) {
+    for (auto it = have.begin(); it != have.end();) {
+      if (want.count(it->first)) {
+        ++it;
+        continue;
+      }
+      if (zero) t.set(it->first, pcn_hop{});
+      else t.remove(it->first);
+      it = have.erase(it);
+    }
+  };
+  remove_stale(netdev_in_table(), netdev_in, _written_netdev_in, false);
+  remove_stale(out_table, netdev_out, _written_netdev_out, false);
+  for (auto f : {hook_family::xdp, hook_family::tc}) remove_stale(chain_table(f), chain[family_index(f)], _written_chain[family_index(f)], true);
+  for (auto it = _hooks.begin(); it != _hooks.end();) {
+    auto wanted = hooks.find(it->second.name);
+    if (wanted == hooks.end()) {
+      detach_hooks(it->first, it->second);
+      it = _hooks.erase(it);
+      continue;
+    }
+    if (it->second.family == hook_family::tc && it->second.tc_egress && !wanted->second.tc_egress) {
+      detach_tc(it->first, tc_direction::egress);
+      it->second.tc_egress = false;
+    }
+    ++it;
+  }
+  for (auto it = _written_devmap.begin(); it != _written_devmap.end();) {
+    if (devmap.count(*it)) {
+      ++it;
+      continue;
+    }
+    devmap_table.remove(*it);
+    it = _written_devmap.erase(it);
+  }
+  // Netdevs nothing refers to any more are forgotten.
+  for (auto it = _netdevs.begin(); it != _netdevs.end();)
+    it = netdev_family(it->first) ? std::next(it) : _netdevs.erase(it);
+}
+
+}  // namespace pcn::dataplane
