@@ -237,6 +237,10 @@ table<uint32_t, pcn_hop> datapath::chain_table(hook_family family) const {
                                     : table<uint32_t, pcn_hop>(_tc_entry->map_fd(PCN_MAP_TC_CHAIN), PCN_MAP_TC_CHAIN);
 }
 
+int datapath::entry_program_fd(hook_family family, bool egress) const {
+  return (family == hook_family::xdp ? *_xdp_entry : *_tc_entry).program_fd(egress ? egress_program : entry_program);
+}
+
 void datapath::set_panel_slot(hook_family family, uint32_t slot, int prog_fd) {
   auto& object = family == hook_family::xdp ? *_xdp_entry : *_tc_entry;
   table<uint32_t, uint32_t> panel(object.map_fd(family == hook_family::xdp ? PCN_MAP_XDP_PANEL : PCN_MAP_TC_PANEL), "panel");

@@ -83,6 +83,9 @@ class datapath {
   // Framework maps, for tests and tools.
   table<uint32_t, pcn_hop> netdev_in_table() const;
   table<uint32_t, pcn_hop> chain_table(hook_family family) const;
+  // The netdev entry program of a family (egress: TC's pcn_netdev_egress; XDP has none),
+  // e.g. to run packets through the whole datapath with BPF_PROG_TEST_RUN.
+  int entry_program_fd(hook_family family, bool egress = false) const;
 
   // The daemon is stopping but the data plane must go on forwarding until it restarts:
   // from now on destroying cubes leaves the kernel state as it is.
