@@ -8,6 +8,7 @@
 #include <boost/beast/core/buffers_range.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/serializer.hpp>
+#include <cstring>
 #include <memory>
 
 #include "base/log.hpp"
@@ -33,7 +34,7 @@ class input_buffer {
       size_t capacity = std::max(_capacity, live + min);
       if (capacity != _capacity) {
         std::unique_ptr<char[]> bigger(new char[capacity]);
-        std::memcpy(bigger.get(), _data.get() + _begin, live);
+        if (live > 0) std::memcpy(bigger.get(), _data.get() + _begin, live);  // none yet: _data is null
         _data = std::move(bigger);
         _capacity = capacity;
       } else {
@@ -84,7 +85,7 @@ constexpr std::string_view continue_100 = "HTTP/1.1 100 Continue\r\n\r\n";
 task<void> http_server::serve(int listen_fd) {
   acceptor acc(listen_fd);
   _acceptor = &acc;
-  for (;;) {
+  while (!_stopping) {  // stop() may have come before serve()
     io_result r = co_await acc.next();
     if (!r) {
       if (r.error() == ECANCELED) break;
@@ -128,11 +129,21 @@ task<void> http_server::serve_connection(int raw_fd) {
   std::string out;
   bool keep_alive = true;
 
+  // The deadline is for all of `bytes`: a timeout per send would let a client that reads a
+  // little now and then hold the connection for ever.
   auto flush = [](int sock, std::string& bytes, std::chrono::milliseconds timeout) -> task<bool> {
-    if (bytes.empty()) co_return true;
-    io_result r = co_await io::send_all(sock, std::as_bytes(std::span(bytes)), {.timeout = timeout});
+    auto deadline = clock::now() + timeout;
+    size_t sent = 0;
+    while (sent < bytes.size()) {
+      auto remaining = std::chrono::duration_cast<std::chrono::nanoseconds>(deadline - clock::now());
+      if (remaining <= 0ns) break;
+      io_result r = co_await io::send(sock, std::as_bytes(std::span(bytes)).subspan(sent), {.timeout = remaining});
+      if (r.result <= 0) break;
+      sent += r.value();
+    }
+    bool all = sent == bytes.size();
     bytes.clear();
-    co_return r.ok();
+    co_return all;
   };
 
   while (keep_alive && !_stopping) {
@@ -143,6 +154,7 @@ task<void> http_server::serve_connection(int raw_fd) {
     beast::error_code ec;
     clock::time_point deadline{};
     bool header_seen = false;
+    size_t header_bytes = 0;  // parsed (and consumed) so far, while the header is incomplete
 
     while (!parser.is_done()) {
       if (!in.empty()) {
@@ -150,12 +162,19 @@ task<void> http_server::serve_connection(int raw_fd) {
         size_t used = parser.put(boost::asio::buffer(bytes.data(), bytes.size()), ec);
         in.consume(used);
         if (ec == http::error::need_more) ec = {};
+        // Beast checks header_limit against one put() only, and we drop what it parsed: the
+        // lines of earlier calls count too.
+        if (!ec && !parser.is_header_done()) {
+          header_bytes += used;
+          if (header_bytes + in.pending().size() >= _limits.max_header_bytes) ec = http::error::header_limit;
+        }
         if (ec || parser.is_done()) break;
         if (used > 0 && !header_seen && parser.is_header_done()) {
           header_seen = true;
           deadline = clock::now() + _limits.body_timeout;
           auto expect = parser.get()[http::field::expect];
-          if (beast::iequals(expect, "100-continue")) out.append(continue_100);
+          // RFC 9110 10.1.1: an HTTP/1.0 client's 100-continue expectation is ignored.
+          if (parser.get().version() >= 11 && beast::iequals(expect, "100-continue")) out.append(continue_100);
         }
         if (used > 0) continue;  // the parser may take more of what is buffered
       }
