@@ -1,5 +1,6 @@
 #include "api/router.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace pcn::api {
@@ -62,30 +63,40 @@ void router::add(http::verb method, std::string_view pattern, handler h) {
       r.segments.push_back({segment::kind::literal, p});
     }
   }
+  // Patterns that differ only in spelling (a trailing slash, a parameter's name) match the
+  // same paths: the later one could never run.
+  auto same_shape = [](const std::vector<segment>& a, const std::vector<segment>& b) {
+    return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](const segment& x, const segment& y) {
+      return x.type == y.type && (x.type != segment::kind::literal || x.text == y.text);
+    });
+  };
   for (const auto& existing : _routes)
-    if (existing.method == method && existing.pattern == r.pattern)
-      throw std::invalid_argument("route " + std::string(http::to_string(method)) + " " + r.pattern + " is already defined");
+    if (existing.method == method && same_shape(existing.segments, r.segments))
+      throw std::invalid_argument("route " + std::string(http::to_string(method)) + " " + r.pattern +
+                                  " is already defined (as " + existing.pattern + ")");
   _routes.push_back(std::move(r));
 }
 
 int router::match(const route& r, const std::vector<std::string>& path, route_params* params) {
-  int literals = 0;
+  // Two points per literal segment, one for having no catch-all: among routes with as many
+  // literals, a parameter is more specific than a catch-all.
+  int score = r.segments.empty() || r.segments.back().type != segment::kind::rest ? 1 : 0;
   size_t i = 0;
   for (; i < r.segments.size(); ++i) {
     const segment& s = r.segments[i];
     if (s.type == segment::kind::rest) {
       if (params) params->rest.assign(path.begin() + static_cast<long>(std::min(i, path.size())), path.end());
-      return literals;
+      return score;
     }
     if (i >= path.size()) return -1;
     if (s.type == segment::kind::literal) {
       if (s.text != path[i]) return -1;
-      ++literals;
+      score += 2;
     } else if (params) {
       params->named.emplace_back(s.text, path[i]);
     }
   }
-  return i == path.size() ? literals : -1;
+  return i == path.size() ? score : -1;
 }
 
 task<response> router::dispatch(const request& req) const {

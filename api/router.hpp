@@ -29,10 +29,12 @@ bool split_path(std::string_view path, std::vector<std::string>& segments);
 
 class router {
  public:
-  // Throws std::invalid_argument for a malformed pattern or a duplicate (method, pattern).
+  // Throws std::invalid_argument for a malformed pattern, or one that matches the same paths as
+  // a route already added for the method (they differ at most in spelling).
   void add(http::verb method, std::string_view pattern, handler h);
 
-  // Finds the handler and runs it. Routes with more literal segments win over parameters.
+  // Finds the handler and runs it. Routes with more literal segments win over parameters,
+  // and at equal literals a route without a catch-all wins.
   task<response> dispatch(const request& req) const;
 
  private:
@@ -46,7 +48,8 @@ class router {
     std::vector<segment> segments;
     handler run;
   };
-  // How well a route matches a path: -1 for no match, else its count of literal segments.
+  // How well a route matches a path: -1 for no match, else higher for more literal segments
+  // and, at equal literals, for a route without a catch-all.
   static int match(const route& r, const std::vector<std::string>& path, route_params* params);
 
   std::vector<route> _routes;
