@@ -48,7 +48,8 @@ void acceptor::complete(int result, uint32_t flags) noexcept {
   }
   if (!_armed) {
     if (_stopping) {
-      if (_stop_waiter) _reactor->schedule(std::exchange(_stop_waiter, {}));
+      for (auto h : _stop_waiters) _reactor->schedule(h);
+      _stop_waiters.clear();
     } else if (_waiter && _ready.empty() && _last_error == 0) {
       arm();  // single-shot accept (or a multishot the kernel ended): keep accepting
     }
@@ -67,18 +68,21 @@ io_result acceptor::take() {
 }
 
 task<void> acceptor::stop() {
+  bool first = !_stopping;
   _stopping = true;
   for (int fd : _ready) ::close(fd);
   _ready.clear();
   if (_waiter) _reactor->schedule(std::exchange(_waiter, {}));
   if (!_armed) co_return;
-  io_uring_sqe* sqe = _reactor->get_sqe();
-  io_uring_prep_cancel(sqe, static_cast<completion*>(this), 0);
-  io_uring_sqe_set_data64(sqe, reactor::ignored_cqe);
+  if (first) {
+    io_uring_sqe* sqe = _reactor->get_sqe();
+    io_uring_prep_cancel(sqe, static_cast<completion*>(this), 0);
+    io_uring_sqe_set_data64(sqe, reactor::ignored_cqe);
+  }
   struct until_disarmed {
     acceptor& self;
     bool await_ready() const noexcept { return !self._armed; }
-    void await_suspend(std::coroutine_handle<> h) noexcept { self._stop_waiter = h; }
+    void await_suspend(std::coroutine_handle<> h) { self._stop_waiters.push_back(h); }
     void await_resume() const noexcept {}
   };
   co_await until_disarmed{*this};

@@ -169,7 +169,8 @@ class acceptor final : public completion {
     return awaiter{*this};
   }
 
-  // Stops accepting; waits until the kernel has let go of the accept, closes what was queued.
+  // Stops accepting; waits until the kernel has let go of the accept, closes what was
+  // queued. Any number of callers may wait for the same stop.
   task<void> stop();
 
   void complete(int result, uint32_t flags) noexcept override;
@@ -185,7 +186,7 @@ class acceptor final : public completion {
   int _last_error = 0;
   std::deque<int> _ready;
   std::coroutine_handle<> _waiter;
-  std::coroutine_handle<> _stop_waiter;
+  std::vector<std::coroutine_handle<>> _stop_waiters;
 };
 
 // Waits for SIGINT/SIGTERM (or the given set) through a signalfd read on the ring. The

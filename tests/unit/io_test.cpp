@@ -84,6 +84,22 @@ TEST(io, acceptor_stop_wakes_a_waiting_accept) {
   EXPECT_EQ(testing::run(body()), ECANCELED);
 }
 
+TEST(io, acceptor_stop_can_be_awaited_twice_at_once) {
+  auto body = []() -> task<int> {
+    testing::fd_guard listener = testing::listen_loopback();
+    acceptor acc(listener.get());
+    auto waiter = [](acceptor& a) -> task<int> { co_return (co_await a.next()).error(); };
+    auto stopper = [](acceptor& a) -> task<void> {
+      co_await sleep_for(5ms);
+      co_await a.stop();
+    };
+    auto [err, first, second] = co_await when_all(waiter(acc), stopper(acc), stopper(acc));
+    (void)first, (void)second;
+    co_return err;
+  };
+  EXPECT_EQ(testing::run(body()), ECANCELED);
+}
+
 TEST(io, poll_on_an_eventfd) {
   auto body = []() -> task<int> {
     testing::fd_guard efd(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
