@@ -10,6 +10,7 @@
 #define PCN_MAX_PORTS 256  /* ports of one cube */
 #define PCN_MAX_UCUBES 16  /* μcubes of one cube besides its master */
 #define PCN_MAX_NETDEVS 1024
+#define PCN_MAX_QUEUES 64 /* RX queues of one netdev that the slow path serves */
 
 /* Directions a packet travels through a port or a transparent cube. */
 enum pcn_direction {
@@ -47,6 +48,13 @@ struct pcn_hop {
   __u32 target;   /* panel slot or ifindex */
 };
 
+/* Per-cube counters of what went to userspace, per CPU. */
+struct pcn_cube_stats {
+  __u64 slowpath_packets; /* handed to the slow path */
+  __u64 slowpath_drops;   /* no slow path listening, or its queue was full */
+  __u64 event_drops;      /* notifications and log messages lost (ring buffer full) */
+};
+
 /* Per-port counters, per CPU; userspace sums them. */
 struct pcn_port_stats {
   __u64 rx_packets;
@@ -67,6 +75,8 @@ static inline __u32 pcn_chain_key(__u32 slot, __u32 direction) { return slot * 2
 #define PCN_MAP_NETDEV_OUT "pcn_netdev_out"
 #define PCN_MAP_DEVMAP "pcn_devmap"
 #define PCN_MAP_EVENTS "pcn_events"
+#define PCN_MAP_XSKS "pcn_xsks"
+#define PCN_MAP_XSK_BASE "pcn_xsk_base"
 
 /* Log levels of the fast path, same order as the daemon's. */
 enum pcn_log_level {

@@ -43,6 +43,13 @@ struct {
   __type(value, struct pcn_port_stats);
 } cube_port_stats SEC(".maps");
 
+struct {
+  __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+  __uint(max_entries, 1);
+  __type(key, __u32);
+  __type(value, struct pcn_cube_stats);
+} cube_stats SEC(".maps");
+
 /* The cube's μcubes besides the master, by index (see PCN_UCUBE). */
 struct {
   __uint(type, BPF_MAP_TYPE_PROG_ARRAY);
@@ -88,6 +95,109 @@ static __always_inline int pcn_call_ucube(pcn_ctx* ctx, struct pcn_metadata* md,
   pcn_md_store(ctx, md);
   bpf_tail_call(ctx, &cube_ucubes, index);
   return PCN_DROP;
+}
+
+/* ---- Userspace ---- */
+
+static __always_inline struct pcn_cube_stats* pcn_stats(void) {
+  __u32 zero = 0;
+  return bpf_map_lookup_elem(&cube_stats, &zero);
+}
+
+static __always_inline void pcn_event_header(struct pcn_event_header* h, __u32 kind, struct pcn_metadata* md) {
+  h->kind = kind;
+  h->cube = (__u16)pcn_cube_slot;
+  h->port = md->in_port;
+}
+
+/* Hands the packet to the cube's slow path (its packet_in handler) with a reason; the
+ * cube may have set md->data[0..2] for it. The packet leaves the fast path. */
+static __always_inline int pcn_pkt_controller(pcn_ctx* ctx, struct pcn_metadata* md, __u8 reason) {
+  struct pcn_cube_stats* stats = pcn_stats();
+  md->reason = reason;
+  md->cube = (__u16)pcn_cube_slot;
+#ifdef PCN_HOOK_XDP
+  __u32 ifindex = ctx->ingress_ifindex;
+  __u32* base = bpf_map_lookup_elem(&pcn_xsk_base, &ifindex);
+  __u32 key = (base ? *base : 0) + ctx->rx_queue_index;
+  if (!base || ctx->rx_queue_index >= PCN_MAX_QUEUES || !bpf_map_lookup_elem(&pcn_xsks, &key)) {
+    if (stats) stats->slowpath_drops++;
+    return XDP_DROP;
+  }
+  if (stats) stats->slowpath_packets++;
+  return bpf_redirect_map(&pcn_xsks, key, XDP_DROP);
+#else
+  struct pcn_packet_event* ev = bpf_ringbuf_reserve(&pcn_events, sizeof(*ev), 0);
+  if (!ev) {
+    if (stats) stats->slowpath_drops++;
+    return TC_ACT_SHOT;
+  }
+  pcn_event_header(&ev->header, PCN_EVENT_PACKET, md);
+  __builtin_memcpy(&ev->metadata, md, sizeof(*md));
+  __u32 length = ctx->len;
+  __u32 captured = length < PCN_PACKET_EVENT_MAX ? length : PCN_PACKET_EVENT_MAX;
+  ev->length = length;
+  ev->captured = 0;
+  if (captured > 0 && bpf_skb_load_bytes(ctx, 0, ev->data, captured & (PCN_PACKET_EVENT_MAX * 2 - 1)) == 0) ev->captured = captured;
+  bpf_ringbuf_submit(ev, 0);
+  if (stats) stats->slowpath_packets++;
+  return TC_ACT_SHOT;
+#endif
+}
+
+/* Same, setting the three words of metadata the slow path receives. */
+static __always_inline int pcn_pkt_controller_md(pcn_ctx* ctx, struct pcn_metadata* md, __u8 reason, __u32 d0, __u32 d1, __u32 d2) {
+  md->data[0] = d0;
+  md->data[1] = d1;
+  md->data[2] = d2;
+  return pcn_pkt_controller(ctx, md, reason);
+}
+
+/* Tells the cube's control plane something without the packet (which goes on). */
+static __always_inline void pcn_notify(pcn_ctx* ctx, struct pcn_metadata* md, __u32 reason, __u32 d0, __u32 d1, __u32 d2) {
+  struct pcn_notify_event* ev = bpf_ringbuf_reserve(&pcn_events, sizeof(*ev), 0);
+  if (!ev) {
+    struct pcn_cube_stats* stats = pcn_stats();
+    if (stats) stats->event_drops++;
+    return;
+  }
+  pcn_event_header(&ev->header, PCN_EVENT_NOTIFY, md);
+  ev->reason = reason;
+  ev->data[0] = d0;
+  ev->data[1] = d1;
+  ev->data[2] = d2;
+  bpf_ringbuf_submit(ev, 0);
+}
+
+static __always_inline void pcn_log_emit(struct pcn_metadata* md, __u32 level, const char* format, __u32 format_size,
+                                         const __u64* args) {
+  struct pcn_log_event* ev = bpf_ringbuf_reserve(&pcn_events, sizeof(*ev), 0);
+  if (!ev) {
+    struct pcn_cube_stats* stats = pcn_stats();
+    if (stats) stats->event_drops++;
+    return;
+  }
+  pcn_event_header(&ev->header, PCN_EVENT_LOG, md);
+  ev->level = level;
+  ev->format_length = format_size;
+#pragma unroll
+  for (int i = 0; i < PCN_LOG_MAX_ARGS; i++) ev->args[i] = args[i];
+  bpf_probe_read_kernel_str(ev->format, sizeof(ev->format), format);
+  bpf_ringbuf_submit(ev, 0);
+}
+
+/* pcn_log(ctx, md, PCN_LOG_DEBUG, "from %I port %P", ip, port): a message in the daemon's
+ * log, tagged with the cube. Formats: %d %u %x, %I (IPv4, network order), %M (MAC, see
+ * pcn_mac), %P (L4 port, network order). Up to PCN_LOG_MAX_ARGS arguments. A message below
+ * the cube's level (a load-time constant) is removed by the verifier: it costs nothing. */
+#define pcn_log(ctx, md, level, format, ...)                                                     do {                                                                                             if ((level) >= pcn_log_level) {                                                                  static const char ____format[] = format;                                                       _Static_assert(sizeof(____format) <= PCN_LOG_FORMAT_MAX, "pcn_log: format too long");         __u64 ____args[PCN_LOG_MAX_ARGS + 1] = {0, ##__VA_ARGS__};                                     pcn_log_emit(md, level, ____format, sizeof(____format), ____args + 1);                       }                                                                                            } while (0)
+
+/* A MAC address as a pcn_log argument for %M. */
+static __always_inline __u64 pcn_mac(const unsigned char* mac) {
+  __u64 v = 0;
+#pragma unroll
+  for (int i = 0; i < 6; i++) v = (v << 8) | mac[i];
+  return v;
 }
 
 /* Entry points. The master μcube counts the packet on its ingress port (standard cubes). */

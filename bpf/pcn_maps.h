@@ -60,6 +60,23 @@ struct {
 } pcn_devmap SEC(".maps");
 #endif
 
+#ifdef PCN_HOOK_XDP
+/* XDP slow path: AF_XDP sockets, at pcn_xsk_base[ingress ifindex] + RX queue. */
+struct {
+  __uint(type, BPF_MAP_TYPE_XSKMAP);
+  __uint(max_entries, PCN_MAX_NETDEVS * PCN_MAX_QUEUES);
+  __type(key, __u32);
+  __type(value, __u32);
+} pcn_xsks SEC(".maps");
+
+struct {
+  __uint(type, BPF_MAP_TYPE_HASH);
+  __uint(max_entries, PCN_MAX_NETDEVS);
+  __type(key, __u32);
+  __type(value, __u32);
+} pcn_xsk_base SEC(".maps");
+#endif
+
 /* Logs, notifications and TC slow-path packets to userspace. */
 struct {
   __uint(type, BPF_MAP_TYPE_RINGBUF);

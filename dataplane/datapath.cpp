@@ -28,7 +28,8 @@ constexpr std::string_view entry_program_kernel_name = "pcn_netdev_ingr";
 constexpr std::string_view egress_program_kernel_name = "pcn_netdev_egre";
 
 const char* framework_maps[] = {PCN_MAP_XDP_PANEL, PCN_MAP_TC_PANEL,  PCN_MAP_XDP_CHAIN, PCN_MAP_TC_CHAIN,
-                                PCN_MAP_NETDEV_IN, PCN_MAP_NETDEV_OUT, PCN_MAP_DEVMAP,    PCN_MAP_EVENTS};
+                                PCN_MAP_NETDEV_IN, PCN_MAP_NETDEV_OUT, PCN_MAP_DEVMAP,    PCN_MAP_EVENTS,
+                                PCN_MAP_XSKS,      PCN_MAP_XSK_BASE};
 
 std::string errno_text(int err) { return std::system_category().message(err); }
 

@@ -13,7 +13,10 @@ struct {
 static __always_inline int handle_rx(pcn_ctx* ctx, struct pcn_metadata* md) {
   __u32 zero = 0;
   struct helloworld_config* cfg = bpf_map_lookup_elem(&config, &zero);
-  if (!cfg || cfg->action != HELLOWORLD_FORWARD) return pcn_pkt_drop(ctx, md);
+  if (!cfg) return pcn_pkt_drop(ctx, md);
+  pcn_log(ctx, md, PCN_LOG_TRACE, "helloworld: packet on port %u, action %u", md->in_port, cfg->action);
+  if (cfg->action == HELLOWORLD_SLOWPATH) return pcn_pkt_controller(ctx, md, 0);
+  if (cfg->action != HELLOWORLD_FORWARD) return pcn_pkt_drop(ctx, md);
   __u16 a = cfg->ports[0], b = cfg->ports[1];
   if (md->in_port == a && b != HELLOWORLD_NO_PORT) return pcn_pkt_redirect(ctx, md, b);
   if (md->in_port == b && a != HELLOWORLD_NO_PORT) return pcn_pkt_redirect(ctx, md, a);
