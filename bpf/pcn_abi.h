@@ -99,10 +99,17 @@ enum pcn_event_kind {
 #define PCN_LOG_MAX_ARGS 4
 #define PCN_LOG_FORMAT_MAX 96
 
+enum pcn_family {
+  PCN_FAMILY_XDP = 0,
+  PCN_FAMILY_TC = 1,
+};
+
 struct pcn_event_header {
-  __u32 kind; /* enum pcn_event_kind */
-  __u16 cube;
-  __u16 port;
+  __u16 kind;   /* enum pcn_event_kind */
+  __u8 family;  /* enum pcn_family: slots are numbered per family */
+  __u8 reserved;
+  __u16 cube;   /* slot */
+  __u16 port;   /* ingress port */
 };
 
 struct pcn_log_event {

@@ -105,7 +105,9 @@ static __always_inline struct pcn_cube_stats* pcn_stats(void) {
 }
 
 static __always_inline void pcn_event_header(struct pcn_event_header* h, __u32 kind, struct pcn_metadata* md) {
-  h->kind = kind;
+  h->kind = (__u16)kind;
+  h->family = PCN_FAMILY;
+  h->reserved = 0;
   h->cube = (__u16)pcn_cube_slot;
   h->port = md->in_port;
 }

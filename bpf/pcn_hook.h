@@ -19,12 +19,14 @@ typedef struct xdp_md pcn_ctx;
 #define PCN_DROP XDP_DROP
 #define PCN_PASS XDP_PASS
 #define PCN_ABORTED XDP_ABORTED
+#define PCN_FAMILY PCN_FAMILY_XDP
 #else
 typedef struct __sk_buff pcn_ctx;
 #define PCN_SECTION "tc"
 #define PCN_DROP TC_ACT_SHOT
 #define PCN_PASS TC_ACT_OK
 #define PCN_ABORTED TC_ACT_SHOT
+#define PCN_FAMILY PCN_FAMILY_TC
 #endif
 
 static __always_inline void* pcn_data(pcn_ctx* ctx) { return (void*)(long)ctx->data; }

@@ -333,6 +333,12 @@ cube_base* datapath::find_cube(std::string_view name) const {
   return it == _cubes.end() ? nullptr : it->second;
 }
 
+cube_base* datapath::find_cube(hook_family family, uint32_t slot) const {
+  for (const auto& [name, c] : _cubes)
+    if (c->family() == family && c->slot() == slot) return c;
+  return nullptr;
+}
+
 std::vector<cube_base*> datapath::cubes() const {
   std::vector<cube_base*> out;
   for (const auto& [name, c] : _cubes) out.push_back(c);

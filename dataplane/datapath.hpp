@@ -58,6 +58,10 @@ class datapath {
   void detach(transparent_cube& t);
 
   cube_base* find_cube(std::string_view name) const;
+  // The cube in a panel slot (how fast-path events name their cube).
+  cube_base* find_cube(hook_family family, uint32_t slot) const;
+  // The framework's ring buffer of fast-path events (logs, notifications, TC packets).
+  int events_fd() const { return framework_map_fd(PCN_MAP_EVENTS); }
   std::vector<cube_base*> cubes() const;
   port* find_port(std::string_view cube_and_port) const;  // "cube:port"
 
