@@ -9,7 +9,11 @@ static __always_inline int enter(pcn_ctx* ctx, void* table, __u8 direction) {
   struct pcn_hop* first = bpf_map_lookup_elem(table, &ifindex);
   if (!first) return PCN_PASS; /* not ours (any more): leave the packet to the kernel */
 #ifdef PCN_HOOK_XDP
-  if (bpf_xdp_adjust_meta(ctx, -(int)sizeof(struct pcn_metadata))) return XDP_ABORTED;
+  /* Exactly one pcn_metadata right in front of the frame, whatever the area held before (a
+   * previous hop's metadata survives a redirect through a veth): AF_XDP hands userspace
+   * the bytes just before the frame, and the area must not grow at every entry. */
+  int metalen = (int)(ctx->data - ctx->data_meta);
+  if (bpf_xdp_adjust_meta(ctx, metalen - (int)sizeof(struct pcn_metadata))) return XDP_ABORTED;
 #endif
   PCN_MD_DECLARE(ctx, md)
   __builtin_memset(md, 0, sizeof(*md));
