@@ -1,0 +1,176 @@
+// Changing a running cube's code: a reload with a new log level, and replace_ucube() of
+// the master with another object's program. Both must keep the cube's state and wiring
+// and switch atomically.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <thread>
+
+#include "cubes/simpleforwarder/simpleforwarder.hpp"
+#include "cubes/transparenthelloworld/transparenthelloworld.hpp"
+#include "probe_tc.skel.h"
+#include "probe_xdp.skel.h"
+#include "tests/bpf/fixture.hpp"
+#include "tests/support/probe_cube.hpp"
+
+namespace pcn::testing {
+namespace {
+
+using cubes::simpleforwarder;
+using cubes::transparenthelloworld;
+using dataplane::cube_type;
+using dataplane::hook_family;
+using dataplane::load_constant;
+
+using lifecycle = dataplane_fixture;
+
+constexpr auto FORWARD = simpleforwarder::action::forward;
+
+class lifecycle_with_probe_code : public lifecycle {
+ protected:
+  dataplane::elf_image probe_code() const {
+    auto code = dataplane::fastpath_code::embedded<probe_xdp, probe_tc>();
+    return family() == hook_family::xdp ? code.xdp : code.tc;
+  }
+};
+
+TEST_P(lifecycle, reload_with_a_new_log_level_keeps_state_and_forwarding) {
+  const auto& a = veth();
+  const auto& b = veth();
+  simpleforwarder sf(dp(), "sf", type());
+  sf.add_port("p0");
+  sf.add_port("p1");
+  dp().connect("sf:p0", a.name());
+  dp().connect("sf:p1", b.name());
+  sf.set_entry({"p0", FORWARD, "p1"});
+  transparenthelloworld thw(dp(), "thw", type());
+  dp().attach(thw, "sf:p1", {});
+  thw.set_ingress_action(transparenthelloworld::action::drop);
+
+  std::vector<fixture> table = {
+      {.description = "forwarded by sf's entry",
+       .netdev = a.name(),
+       .input = frames::udp_a_to_b(),
+       .expected = verdict::redirect,
+       .counters = {{"sf:p0", 1, 0}, {"sf:p1", 0, 1}}},
+      {.description = "dropped by thw's ingress DROP",
+       .netdev = b.name(),
+       .input = frames::udp_b_to_a(),
+       .expected = verdict::drop},
+  };
+  run(table);
+
+  sf.set_log_level(log::level::trace);
+  thw.set_log_level(log::level::err);
+  EXPECT_EQ(sf.log_level(), log::level::trace);
+  EXPECT_EQ(thw.log_level(), log::level::err);
+  {
+    SCOPED_TRACE("after the reloads");
+    run(table);
+  }
+  // Counters are map state too: they went on from where they were.
+  EXPECT_EQ(sf.find_port("p0")->counters().rx_packets, 2u);
+  EXPECT_EQ(sf.find_port("p1")->counters().tx_packets, 2u);
+}
+
+// The master of a transparent cube replaced by the probe's: thw's DROP gives way to the
+// probe's PASS at once, in thw's place in the chain; a reload keeps the replacement.
+TEST_P(lifecycle_with_probe_code, replace_ucube_takes_effect_and_survives_a_reload) {
+  const auto& n = veth();
+  transparenthelloworld thw(dp(), "thw", type());
+  probe_cube witness(dp(), "witness", type(), 0);
+  dp().attach(thw, n.name(), {});
+  dp().attach(witness, n.name(), {});
+  thw.set_ingress_action(transparenthelloworld::action::drop);
+  run({{.description = "thw drops before the witness sees anything",
+        .netdev = n.name(),
+        .input = frames::udp_a_to_b(),
+        .expected = verdict::drop}});
+
+  constexpr uint32_t replacement_id = 9;
+  thw.replace_ucube(0, probe_code(), "pcn_master", {load_constant::of("probe_id", replacement_id)});
+  auto records = witness.get_table<uint32_t, probe_seen>("public_probe_seen");
+  auto replacement_packets = [&] { return records.get(replacement_id).value_or(probe_seen{}).packets; };
+
+  auto passes = [&](const char* description) {
+    uint32_t before = replacement_packets();
+    run({{.description = description,
+          .netdev = n.name(),
+          .input = frames::udp_a_to_b(),
+          .expected = verdict::pass,
+          .probes = {{"witness", PCN_INGRESS, 1}}}});
+    EXPECT_EQ(replacement_packets(), before + 1) << "the replacement in thw's slot saw the packet";
+    EXPECT_EQ(records.get(replacement_id)->position, 0u);
+  };
+  passes("thw's slot now runs the probe: the packet passes, at position 0, then the witness");
+
+  thw.set_log_level(log::level::debug);
+  passes("a reload of thw keeps the replaced master");
+}
+
+// Packets run without a pause while the master of a cube on the path is replaced again and
+// again: none may find the slot empty (that would drop) or see anything but a whole program.
+TEST_P(lifecycle_with_probe_code, replace_ucube_is_atomic) {
+  const auto& a = veth();
+  const auto& b = veth();
+  simpleforwarder sf(dp(), "sf", type());
+  sf.add_port("p0");
+  sf.add_port("p1");
+  dp().connect("sf:p0", a.name());
+  dp().connect("sf:p1", b.name());
+  sf.set_entry({"p0", FORWARD, "p1"});
+  probe_cube probe(dp(), "probe", type(), 0);
+  dp().attach(probe, "sf:p0", {});
+
+  int fd = dp().entry_program_fd(family());
+  int expected = code(verdict::redirect);
+  bytes frame = frames::udp_a_to_b();
+  xdp_input xdp_in{.ingress_ifindex = a.ifindex(), .rx_queue_index = 0, .metadata = {}};
+  tc_input tc_in{.ifindex = a.ifindex(), .ingress_ifindex = a.ifindex(), .cb = {}};
+  std::atomic<bool> stop{false};
+  std::atomic<uint64_t> sent{0}, wrong{0};
+  std::atomic<int> last_wrong{0};
+  bool xdp = family() == hook_family::xdp;
+  std::thread sender([&] {
+    while (!stop.load()) {
+      run_result r = xdp ? run_xdp(fd, frame, xdp_in) : run_tc(fd, frame, tc_in);
+      ++sent;
+      if (r.retval != expected) {
+        ++wrong;
+        last_wrong = r.retval;
+      }
+    }
+  });
+  constexpr uint32_t replacements = 20;
+  try {
+    for (uint32_t i = 0; i < replacements; ++i)
+      probe.replace_ucube(0, probe_code(), "pcn_master", {load_constant::of("probe_id", 10 + i % 2)});
+  } catch (...) {
+    stop = true;
+    sender.join();
+    throw;
+  }
+  stop = true;
+  sender.join();
+
+  EXPECT_GT(sent.load(), 0u);
+  EXPECT_EQ(wrong.load(), 0u) << "of " << sent.load() << " packets, e.g. " << verdict_name(last_wrong.load());
+  uint64_t through_probes = 0;
+  auto records = probe.get_table<uint32_t, probe_seen>("public_probe_seen");
+  for (uint32_t id : {0u, 10u, 11u}) through_probes += records.get(id).value_or(probe_seen{}).packets;
+  EXPECT_EQ(through_probes, sent.load()) << "every packet went through one whole version of the probe";
+  EXPECT_EQ(sf.find_port("p0")->counters().rx_packets, sent.load());
+  uint32_t last_before = records.get(11).value_or(probe_seen{}).packets;
+  run({{.description = "after the last replacement the path is whole",
+        .netdev = a.name(),
+        .input = frame,
+        .expected = verdict::redirect,
+        .counters = {{"sf:p0", 1, 0}, {"sf:p1", 0, 1}}}});
+  EXPECT_EQ(records.get(11).value_or(probe_seen{}).packets, last_before + 1) << "the last replacement (probe id 11) runs";
+}
+
+INSTANTIATE_TEST_SUITE_P(types, lifecycle, ::testing::Values(cube_type::xdp_drv, cube_type::tc), type_name);
+INSTANTIATE_TEST_SUITE_P(types, lifecycle_with_probe_code, ::testing::Values(cube_type::xdp_drv, cube_type::tc), type_name);
+
+}  // namespace
+}  // namespace pcn::testing
