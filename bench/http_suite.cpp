@@ -47,6 +47,7 @@ struct settings {
 struct answer {
   unsigned status = 0;
   std::string content_type;
+  std::string server;  // its Server header: nginx's names its version
   std::string body;
   size_t bytes = 0;  // the whole response, headers included
 };
@@ -63,6 +64,8 @@ struct wrk_figures {
   double p99_ms = 0;
   uint64_t requests = 0;
   std::optional<double> cpu_us_per_request;  // the server's CPU time, all of it, per request
+  std::optional<double> server_busy;         // share of its CPU the server used during the run
+  double client_busy = 0;                    // the same for wrk
   std::string socket_errors;  // wrk's line when it reports any, else empty
   std::optional<double> foreign_cpu;  // CPUs' worth of other processes' work during the run
 };
@@ -111,7 +114,7 @@ answer http_get(uint16_t port, std::string_view path) {
   if (ec == http::error::need_more) parser.put_eof(ec);
   if (ec || !parser.is_done()) throw std::runtime_error(where + ": malformed response: " + (ec ? ec.message() : "incomplete"));
   const auto& res = parser.get();
-  return {res.result_int(), std::string(res[http::field::content_type]), res.body(), raw.size()};
+  return {res.result_int(), std::string(res[http::field::content_type]), std::string(res[http::field::server]), res.body(), raw.size()};
 }
 
 // Two distinct free loopback ports (both held open while the second is chosen).
@@ -235,6 +238,8 @@ wrk_figures run_wrk(const settings& cfg, const server& s, const std::vector<pid_
   unsigned threads = std::min(cfg.threads, connections);
   foreign_cpu others(ours);
   auto cpu_before = cpu_seconds(s.process->pid());
+  double client_before = reaped_children_cpu_seconds();
+  auto start = std::chrono::steady_clock::now();
   child wrk({cfg.wrk.string(), "--latency", "-t", std::to_string(threads), "-c", std::to_string(connections), "-d",
              std::to_string(seconds) + "s", "--timeout", "2s", fmt::format("http://127.0.0.1:{}{}", s.port, version_path)},
             {.cpu = cfg.client_cpu, .output = output, .nice = cfg.nice});
@@ -244,7 +249,7 @@ wrk_figures run_wrk(const settings& cfg, const server& s, const std::vector<pid_
     wrk.stop();
     throw std::runtime_error(what + ": did not finish in time");
   }
-  if (wrk.describe() != "exited with status 0") throw std::runtime_error(what + ": " + wrk.describe() + ": " + tail_of(output));
+  if (!wrk.succeeded()) throw std::runtime_error(what + ": " + wrk.describe() + ": " + tail_of(output));
   if (!s.process->running()) fail_with_log(s, "died during " + what);
   std::ifstream in(output);
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -256,7 +261,12 @@ wrk_figures run_wrk(const settings& cfg, const server& s, const std::vector<pid_
   }
   f.foreign_cpu = others.since();
   auto cpu_after = cpu_seconds(s.process->pid());
-  if (cpu_before && cpu_after && f.requests > 0) f.cpu_us_per_request = (*cpu_after - *cpu_before) * 1e6 / static_cast<double>(f.requests);
+  std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - start;
+  f.client_busy = (reaped_children_cpu_seconds() - client_before) / elapsed.count();
+  if (cpu_before && cpu_after) {
+    f.server_busy = (*cpu_after - *cpu_before) / elapsed.count();
+    if (f.requests > 0) f.cpu_us_per_request = (*cpu_after - *cpu_before) * 1e6 / static_cast<double>(f.requests);
+  }
   return f;
 }
 
@@ -269,7 +279,7 @@ void profile(const settings& cfg, const server& s, const std::vector<pid_t>& our
              {.cpu = cfg.client_cpu, .output = log, .nice = cfg.nice});
   wrk_figures f = run_wrk(cfg, s, ours, cfg.profile_connections, cfg.duration_s, output);
   log::info("http: profiled run, {} connections: {:.0f} req/s, p99 {:.3f} ms", cfg.profile_connections, f.requests_per_s, f.p99_ms);
-  if (auto status = perf.wait_for(30s); !status || perf.describe() != "exited with status 0")
+  if (!perf.wait_for(30s) || !perf.succeeded())
     throw std::runtime_error("perf record " + perf.describe() + ": " + tail_of(log));
 }
 
@@ -299,7 +309,8 @@ settings read_settings(const run_context& ctx, const option_values& o) {
   cfg.nice = o.number<int>("nice", -20, 19);
   cfg.profile = o.text("profile");
   cfg.profile_connections = o.number<unsigned>("profile-connections", 1, 10000);
-  if (!cfg.profile.empty()) require_executable(perf_binary, "profile (perf is needed)");
+  if (!cfg.profile.empty() && ::access(perf_binary, X_OK) != 0)
+    throw std::invalid_argument(fmt::format("--profile needs {} (Debian package linux-perf)", perf_binary));
   if (cfg.server_cpu == cfg.client_cpu) throw std::invalid_argument("--server-cpu and --client-cpu must differ");
   require_cpu(cfg.server_cpu, "servers");
   require_cpu(cfg.client_cpu, "client");
@@ -337,8 +348,8 @@ suite_result run(const run_context& ctx, const option_values& options) {
                                          baseline.content_type, baseline.body, expected.status, expected.content_type, expected.body));
 
   suite_result result{.suite = "http", .rounds = ctx.rounds, .figures = {}, .notes = {}};
-  result.notes.push_back(fmt::format("both answer 200, {}, {}-byte body; whole response {} bytes from polycubed, {} from nginx",
-                                     expected.content_type, expected.body.size(), expected.bytes, baseline.bytes));
+  result.notes.push_back(fmt::format("both answer 200, {}, {}-byte body; whole response {} bytes from polycubed, {} from {}",
+                                     expected.content_type, expected.body.size(), expected.bytes, baseline.bytes, baseline.server));
   std::array<server*, 2> servers{&polycubed, &nginx};
   std::vector<pid_t> ours{polycubed.process->pid(), nginx.process->pid()};
   unsigned run_number = 0;
@@ -356,10 +367,12 @@ suite_result run(const run_context& ctx, const option_values& options) {
     for (size_t c = 0; c < cfg.connections.size(); ++c) {
       for (size_t s = 0; s < servers.size(); ++s) {
         wrk_figures f = run_wrk(cfg, *servers[s], ours, cfg.connections[c], cfg.duration_s, output());
-        log::info("http: round {}/{}, {:>3} connections, {:<9} {:>8.0f} req/s, p99 {:.3f} ms, {} us CPU/request, other processes {}",
+        log::info("http: round {}/{}, {:>3} connections, {:<9} {:>8.0f} req/s, p99 {:.3f} ms, {} us CPU/request, CPU busy: "
+                  "server {}, wrk {:.0f}%, other processes {}",
                   round, ctx.rounds, cfg.connections[c], servers[s]->name, f.requests_per_s, f.p99_ms,
                   f.cpu_us_per_request ? fmt::format("{:.1f}", *f.cpu_us_per_request) : "?",
-                  f.foreign_cpu ? fmt::format("{:.0f}% of a CPU", *f.foreign_cpu * 100) : "unknown");
+                  f.server_busy ? fmt::format("{:.0f}%", *f.server_busy * 100) : "?", f.client_busy * 100,
+                  f.foreign_cpu ? fmt::format("{:.0f}%", *f.foreign_cpu * 100) : "?");
         if (f.foreign_cpu) foreign.push_back(*f.foreign_cpu * 100);
         if (!f.socket_errors.empty())
           result.notes.push_back(fmt::format("round {}, {} connections, {}: wrk reports {}", round, cfg.connections[c], servers[s]->name,
@@ -390,6 +403,22 @@ suite_result run(const run_context& ctx, const option_values& options) {
                               baseline_name, series(samples[1][c], &wrk_figures::p99_ms)});
     if (auto ours = cpu_series(samples[0][c]), theirs = cpu_series(samples[1][c]); !ours.empty() && !theirs.empty())
       result.figures.push_back({fmt::format("get_version/c{}/cpu_per_request", n), "us", better::lower, ours, baseline_name, theirs});
+    auto busy = [](const std::vector<wrk_figures>& runs, auto pick) {
+      std::vector<double> v;
+      for (const auto& r : runs)
+        if (auto b = pick(r)) v.push_back(*b * 100);
+      return v.empty() ? std::string("?") : fmt::format("{:.0f}%", summarize(v).median);
+    };
+    auto server_busy = [](const wrk_figures& r) { return r.server_busy; };
+    auto client_busy = [](const wrk_figures& r) { return std::optional<double>(r.client_busy); };
+    std::string client_polycubed = busy(samples[0][c], client_busy), client_nginx = busy(samples[1][c], client_busy);
+    bool client_bound = std::any_of(samples[0][c].begin(), samples[0][c].end(), [](const wrk_figures& r) { return r.client_busy >= 0.9; });
+    result.notes.push_back(fmt::format("{} connection{}, CPU busy (median): polycubed {} with wrk {}, nginx {} with wrk {}{}", n,
+                                       n == 1 ? "" : "s",
+                                       busy(samples[0][c], server_busy), client_polycubed, busy(samples[1][c], server_busy), client_nginx,
+                                       client_bound ? "; wrk saturates its CPU, so req/s is bounded by the client: "
+                                                      "cpu_per_request compares the servers"
+                                                    : ""));
     if (n == goal_connections) {
       auto named = [&](std::string_view what) -> const figure& {
         return *std::find_if(result.figures.begin(), result.figures.end(),

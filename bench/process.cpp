@@ -155,6 +155,8 @@ void child::stop(std::chrono::milliseconds grace) noexcept {
   }
 }
 
+bool child::succeeded() const noexcept { return _status && WIFEXITED(*_status) && WEXITSTATUS(*_status) == 0; }
+
 std::string child::describe() const {
   if (!_status) return "running";
   if (WIFEXITED(*_status)) return "exited with status " + std::to_string(WEXITSTATUS(*_status));
@@ -217,6 +219,13 @@ std::optional<double> cpu_seconds(pid_t pid) {
   auto t = ticks_of(pid);
   if (!t) return std::nullopt;
   return static_cast<double>(t->user + t->system) / static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
+
+double reaped_children_cpu_seconds() {
+  rusage children{};
+  ::getrusage(RUSAGE_CHILDREN, &children);
+  auto seconds = [](const timeval& tv) { return static_cast<double>(tv.tv_sec) + static_cast<double>(tv.tv_usec) / 1e6; };
+  return seconds(children.ru_utime) + seconds(children.ru_stime);
 }
 
 foreign_cpu::foreign_cpu(std::vector<pid_t> ours)

@@ -54,7 +54,9 @@ class child {
   std::optional<int> wait_for(std::chrono::milliseconds limit);
   // SIGTERM to its process group, SIGKILL after `grace`; reaps. Idempotent.
   void stop(std::chrono::milliseconds grace = std::chrono::seconds(2)) noexcept;
-  // "exited with status 1", "killed by signal 9", "running".
+  // Exited with status 0.
+  bool succeeded() const noexcept;
+  // "exited with status 1", "killed by SIGKILL", "running".
   std::string describe() const;
 
  private:
@@ -80,6 +82,8 @@ class temp_dir {
 
 // User plus system CPU time of a live process, all its threads; nullopt once it is gone.
 std::optional<double> cpu_seconds(pid_t pid);
+// User plus system CPU time of every child pcn-bench has reaped so far.
+double reaped_children_cpu_seconds();
 
 // How much CPU the rest of the machine took while a benchmark ran: the user time of every
 // process less that of pcn-bench, its reaped children and `ours` (its live children). On a

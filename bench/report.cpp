@@ -21,7 +21,9 @@ std::string number(const json::value& v) { return v.is_number() ? format_number(
 
 std::string text(const json::value& v) {
   if (v.is_string()) return std::string(v.get_string());
-  if (v.is_number()) return number(v);
+  if (v.is_int64()) return std::to_string(v.get_int64());
+  if (v.is_uint64()) return std::to_string(v.get_uint64());
+  if (v.is_double()) return number(v);
   return "-";
 }
 
@@ -64,20 +66,22 @@ void suite_section(std::string& out, const json::object& doc) {
 // Google Benchmark: the median aggregates when it ran repetitions, else every run.
 void micro_section(std::string& out, const json::object& doc) {
   const json::object& context = field(doc, "context").as_object();
-  out += fmt::format("Google Benchmark `{}`: {} CPUs at {} MHz, library built as {}.\n\n",
-                     fs::path(text(field(context, "executable"))).filename().string(), text(field(context, "num_cpus")),
-                     text(field(context, "mhz_per_cpu")), text(field(context, "library_build_type")));
   const json::array& all = field(doc, "benchmarks").as_array();
-  bool aggregated = std::any_of(all.begin(), all.end(), [](const json::value& b) {
-    return text(field(b.as_object(), "run_type")) == "aggregate";
-  });
-  out += "| benchmark | time | CPU time | unit | iterations | items/s |\n| --- | ---: | ---: | --- | ---: | ---: |\n";
+  auto median = [](const json::value& b) { return text(field(b.as_object(), "aggregate_name")) == "median"; };
+  auto first_median = std::find_if(all.begin(), all.end(), median);
+  bool aggregated = first_median != all.end();
+  out += fmt::format("Google Benchmark `{}`, {}: {} CPUs at {} MHz; {}.\n\n",
+                     fs::path(text(field(context, "executable"))).filename().string(), text(field(context, "date")),
+                     text(field(context, "num_cpus")), text(field(context, "mhz_per_cpu")),
+                     aggregated ? "median of " + text(field(first_median->as_object(), "repetitions")) + " repetitions" : "one run each");
+  out += "| benchmark | time | CPU time | unit | items/s |\n| --- | ---: | ---: | --- | ---: |\n";
   for (const auto& b : all) {
     const json::object& o = b.as_object();
-    if (aggregated && text(field(o, "aggregate_name")) != "median") continue;
-    out += fmt::format("| {} | {} | {} | {} | {} | {} |\n", cell(text(field(o, "name"))), number(field(o, "real_time")),
-                       number(field(o, "cpu_time")), text(field(o, "time_unit")), number(field(o, "iterations")),
-                       number(field(o, "items_per_second")));
+    if (aggregated && !median(b)) continue;
+    const json::value& items = field(o, "items_per_second");
+    out += fmt::format("| {} | {} | {} | {} | {} |\n", cell(text(field(o, aggregated ? "run_name" : "name"))), number(field(o, "real_time")),
+                       number(field(o, "cpu_time")), text(field(o, "time_unit")),
+                       items.is_number() ? format_number(items.to_number<double>() / 1e6) + " M" : "-");
   }
   out += "\n";
 }
