@@ -15,7 +15,6 @@ using dataplane::chain_position;
 using dataplane::cube_type;
 using dataplane::hook_family;
 using dataplane::port_status;
-using forward = simpleforwarder::entry;
 
 constexpr auto FORWARD = simpleforwarder::action::forward;
 constexpr auto DROP = simpleforwarder::action::drop;

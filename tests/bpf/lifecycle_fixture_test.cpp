@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <string>
 #include <thread>
 
 #include "cubes/simpleforwarder/simpleforwarder.hpp"
@@ -130,15 +131,20 @@ TEST_P(lifecycle_with_probe_code, replace_ucube_is_atomic) {
   std::atomic<bool> stop{false};
   std::atomic<uint64_t> sent{0}, wrong{0};
   std::atomic<int> last_wrong{0};
+  std::string sender_error;  // read after join()
   bool xdp = family() == hook_family::xdp;
   std::thread sender([&] {
-    while (!stop.load()) {
-      run_result r = xdp ? run_xdp(fd, frame, xdp_in) : run_tc(fd, frame, tc_in);
-      ++sent;
-      if (r.retval != expected) {
-        ++wrong;
-        last_wrong = r.retval;
+    try {
+      while (!stop.load()) {
+        run_result r = xdp ? run_xdp(fd, frame, xdp_in) : run_tc(fd, frame, tc_in);
+        ++sent;
+        if (r.retval != expected) {
+          ++wrong;
+          last_wrong = r.retval;
+        }
       }
+    } catch (const std::exception& e) {
+      sender_error = e.what();
     }
   });
   constexpr uint32_t replacements = 20;
@@ -153,6 +159,7 @@ TEST_P(lifecycle_with_probe_code, replace_ucube_is_atomic) {
   stop = true;
   sender.join();
 
+  ASSERT_EQ(sender_error, "");
   EXPECT_GT(sent.load(), 0u);
   EXPECT_EQ(wrong.load(), 0u) << "of " << sent.load() << " packets, e.g. " << verdict_name(last_wrong.load());
   uint64_t through_probes = 0;
