@@ -1,0 +1,281 @@
+// fastpath: Mpps through one veth hop, for each cube type.
+//
+//   generator --live frames--> g0 ==veth== d0 [device under test] --redirect--> d1 ==veth== s1 [sink]
+//
+// The generator is an XDP program run by BPF_PROG_TEST_RUN with live frames: it transmits
+// one valid 64-byte UDP frame on g0 over and over. The device under test on d0 is either a
+// bare redirect program of the hook (the baseline) or the framework: d0's entry program,
+// simpleforwarder (and k transparent pass-through cubes on its ingress port) and the
+// redirect to d1. The sink, an XDP program on s1, counts and drops. Everything runs in a
+// private network namespace that disappears with the suite.
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <linux/if_link.h>
+#include <net/if.h>
+#include <sched.h>
+
+#include <chrono>
+#include <cmath>
+#include <fcntl.h>
+#include <memory>
+
+#include "bare_redirect.skel.h"
+#include "base/unique_fd.hpp"
+#include "bench/suite.hpp"
+#include "cubes/simpleforwarder/simpleforwarder.hpp"
+#include "cubes/transparenthelloworld/transparenthelloworld.hpp"
+#include "dataplane/datapath.hpp"
+#include "generator.skel.h"
+#include "sink.skel.h"
+#include "tests/support/netns.hpp"
+
+namespace pcn::bench {
+namespace {
+
+using dataplane::cube_type;
+using testing::run_command;
+
+template <typename Skeleton>
+struct skeleton_ptr {
+  struct deleter {
+    void operator()(Skeleton* s) const { Skeleton::destroy(s); }
+  };
+  using type = std::unique_ptr<Skeleton, deleter>;
+};
+
+// The suite's own network namespace: entered on construction, left (and so destroyed with
+// everything in it) on destruction.
+class private_netns {
+ public:
+  private_netns() : _home(::open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC)) {
+    if (!_home || ::unshare(CLONE_NEWNET) != 0) throw std::runtime_error("fastpath: cannot create a network namespace (run as root)");
+    run_command("ip link set lo up");
+  }
+  ~private_netns() { ::setns(_home.get(), CLONE_NEWNET); }
+
+ private:
+  unique_fd _home;
+};
+
+// A valid 64-byte Ethernet/IPv4/UDP frame (checksum included: bridges drop bad ones).
+std::vector<unsigned char> udp_frame() {
+  std::vector<unsigned char> f(64, 0);
+  const unsigned char dst[] = {0x02, 0, 0, 0, 0, 0x02}, src[] = {0x02, 0, 0, 0, 0, 0x01};
+  std::copy(std::begin(dst), std::end(dst), f.begin());
+  std::copy(std::begin(src), std::end(src), f.begin() + 6);
+  f[12] = 0x08;
+  unsigned char* ip = f.data() + 14;
+  ip[0] = 0x45;
+  ip[3] = 50;  // total length: 64 - 14
+  ip[8] = 64;  // ttl
+  ip[9] = 17;  // udp
+  const unsigned char saddr[] = {10, 99, 0, 1}, daddr[] = {10, 99, 0, 2};
+  std::copy(std::begin(saddr), std::end(saddr), ip + 12);
+  std::copy(std::begin(daddr), std::end(daddr), ip + 16);
+  uint32_t sum = 0;
+  for (int i = 0; i < 20; i += 2) sum += (ip[i] << 8) | ip[i + 1];
+  while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
+  uint16_t check = static_cast<uint16_t>(~sum);
+  ip[10] = static_cast<unsigned char>(check >> 8);
+  ip[11] = static_cast<unsigned char>(check & 0xff);
+  unsigned char* udp = ip + 20;
+  udp[0] = 0x30, udp[1] = 0x39, udp[2] = 0x00, udp[3] = 0x35;  // 12345 -> 53
+  udp[5] = 30;                                                  // length: 50 - 20
+  return f;
+}
+
+struct topology {
+  std::string g0 = "pcnbg0", d0 = "pcnbd0", d1 = "pcnbd1", s1 = "pcnbs1";
+  int g0_index = 0, d0_index = 0, d1_index = 0, s1_index = 0;
+  skeleton_ptr<generator>::type gen;
+  skeleton_ptr<sink>::type counter;
+  std::vector<unsigned char> frame = udp_frame();
+
+  topology() {
+    run_command("ip link add " + g0 + " type veth peer name " + d0);
+    run_command("ip link add " + d1 + " type veth peer name " + s1);
+    for (const auto& dev : {g0, d0, d1, s1}) run_command("ip link set " + dev + " up");
+    g0_index = static_cast<int>(if_nametoindex(g0.c_str()));
+    d0_index = static_cast<int>(if_nametoindex(d0.c_str()));
+    d1_index = static_cast<int>(if_nametoindex(d1.c_str()));
+    s1_index = static_cast<int>(if_nametoindex(s1.c_str()));
+    gen.reset(generator::open());
+    if (!gen) throw std::runtime_error("fastpath: open the generator");
+    gen->rodata->out_ifindex = static_cast<__u32>(g0_index);
+    if (generator::load(gen.get()) != 0) throw std::runtime_error("fastpath: load the generator");
+    counter.reset(sink::open_and_load());
+    if (!counter) throw std::runtime_error("fastpath: load the sink");
+    if (bpf_xdp_attach(s1_index, bpf_program__fd(counter->progs.count_and_drop), XDP_FLAGS_DRV_MODE, nullptr) != 0)
+      throw std::runtime_error("fastpath: attach the sink to " + s1);
+  }
+
+  // Frames redirected into a veth whose peer has no native XDP program are dropped
+  // unless GRO is on; the hooks other than native XDP need it on d0.
+  void set_gro(bool on) { run_command("ethtool -K " + d0 + " gro " + (on ? "on" : "off")); }
+
+  uint64_t received() const {
+    std::vector<uint64_t> per_cpu(static_cast<size_t>(libbpf_num_possible_cpus()));
+    uint32_t zero = 0;
+    bpf_map_lookup_elem(bpf_map__fd(counter->maps.received), &zero, per_cpu.data());
+    uint64_t total = 0;
+    for (auto v : per_cpu) total += v;
+    return total;
+  }
+
+  // Mpps that reached the sink while the generator sent `frames`.
+  double measure(uint32_t frames) {
+    LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame.data(), .data_size_in = static_cast<__u32>(frame.size()),
+                .repeat = static_cast<int>(frames), .flags = BPF_F_TEST_XDP_LIVE_FRAMES, .batch_size = 64);
+    uint64_t before = received();
+    auto start = std::chrono::steady_clock::now();
+    if (int rc = bpf_prog_test_run_opts(bpf_program__fd(gen->progs.generate), &opts); rc != 0)
+      throw std::runtime_error("fastpath: live-frames test run failed: " + std::system_category().message(-rc));
+    double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    return static_cast<double>(received() - before) / seconds / 1e6;
+  }
+};
+
+// The baseline on d0: the bare program of the hook.
+class bare_dut {
+ public:
+  bare_dut(topology& t, cube_type type) : _t(t), _type(type), _prog(bare_redirect::open()) {
+    if (!_prog) throw std::runtime_error("fastpath: open the bare redirect program");
+    _prog->rodata->out_ifindex = static_cast<__u32>(t.d1_index);
+    if (bare_redirect::load(_prog.get()) != 0) throw std::runtime_error("fastpath: load the bare redirect program");
+    uint32_t zero = 0, out = static_cast<uint32_t>(t.d1_index);
+    bpf_map_update_elem(bpf_map__fd(_prog->maps.out_port), &zero, &out, BPF_ANY);
+    if (type == cube_type::tc) {
+      run_command("tc qdisc add dev " + t.d0 + " clsact");
+      bpf_tc_hook hook{};
+      hook.sz = sizeof hook;
+      hook.ifindex = t.d0_index;
+      hook.attach_point = BPF_TC_INGRESS;
+      LIBBPF_OPTS(bpf_tc_opts, opts, .prog_fd = bpf_program__fd(_prog->progs.bare_tc));
+      if (bpf_tc_attach(&hook, &opts) != 0) throw std::runtime_error("fastpath: attach bare TC program");
+    } else if (bpf_xdp_attach(t.d0_index, bpf_program__fd(_prog->progs.bare_xdp), xdp_flags(), nullptr) != 0) {
+      throw std::runtime_error("fastpath: attach bare XDP program");
+    }
+  }
+  ~bare_dut() {
+    if (_type == cube_type::tc) std::system(("tc qdisc del dev " + _t.d0 + " clsact 2>/dev/null").c_str());
+    else bpf_xdp_detach(_t.d0_index, xdp_flags(), nullptr);
+  }
+
+ private:
+  uint32_t xdp_flags() const { return _type == cube_type::xdp_drv ? XDP_FLAGS_DRV_MODE : XDP_FLAGS_SKB_MODE; }
+  topology& _t;
+  cube_type _type;
+  skeleton_ptr<bare_redirect>::type _prog;
+};
+
+// The framework on d0: simpleforwarder d0 -> d1, with `chain` pass-through cubes on its
+// ingress port.
+class framework_dut {
+ public:
+  framework_dut(dataplane::datapath& dp, topology& t, cube_type type, unsigned chain)
+      : _forwarder(std::make_unique<cubes::simpleforwarder>(dp, "bench_sf", type)) {
+    _forwarder->add_port("in");
+    _forwarder->add_port("out");
+    dp.connect("bench_sf:in", t.d0);
+    dp.connect("bench_sf:out", t.d1);
+    _forwarder->set_entry({"in", cubes::simpleforwarder::action::forward, "out"});
+    for (unsigned i = 0; i < chain; ++i) {
+      _chain.push_back(std::make_unique<cubes::transparenthelloworld>(dp, "bench_t" + std::to_string(i), type));
+      dp.attach(*_chain.back(), "bench_sf:in", {});
+    }
+  }
+  ~framework_dut() {
+    _chain.clear();
+    _forwarder.reset();
+  }
+
+ private:
+  std::unique_ptr<cubes::simpleforwarder> _forwarder;
+  std::vector<std::unique_ptr<cubes::transparenthelloworld>> _chain;
+};
+
+std::string type_label(cube_type t) {
+  switch (t) {
+    case cube_type::xdp_drv: return "xdp_drv";
+    case cube_type::xdp_skb: return "xdp_skb";
+    case cube_type::tc: return "tc";
+  }
+  return "?";
+}
+
+suite_result run_fastpath(const run_context& ctx, const option_values& opts) {
+  auto frames = opts.number<uint32_t>("frames", 10'000, 100'000'000);
+  std::vector<unsigned> chains = opts.numbers("chains", 0, 16);
+  std::vector<cube_type> types;
+  for (const auto& word : {"xdp_drv", "xdp_skb", "tc"})
+    if (opts.text("types").find(word) != std::string::npos)
+      types.push_back(std::string(word) == "tc" ? cube_type::tc : std::string(word) == "xdp_skb" ? cube_type::xdp_skb : cube_type::xdp_drv);
+
+  // Everything on one CPU, the generator's: the veth NAPI work runs where it is scheduled.
+  cpu_set_t one;
+  CPU_ZERO(&one);
+  CPU_SET(cpu_count() > 1 ? 1 : 0, &one);
+  sched_setaffinity(0, sizeof one, &one);
+
+  private_netns netns;
+  topology topo;
+  dataplane::datapath dp({.pin_root = "/sys/fs/bpf/pcn-bench-" + std::to_string(::getpid()), .clean = true});
+  dp.finish_restore();
+
+  suite_result result{"fastpath", ctx.rounds, {}, {}};
+  for (cube_type type : types) {
+    std::string label = type_label(type);
+    topo.set_gro(type != cube_type::xdp_drv);
+    figure forwarder{"simpleforwarder/" + label, "Mpps", better::higher, {}, "bare-redirect/" + label, {}};
+    std::vector<figure> chain_figures;
+    for (unsigned k : chains)
+      chain_figures.push_back({"chain-" + std::to_string(k) + "/" + label, "Mpps", better::higher, {}, "simpleforwarder/" + label, {}});
+    for (unsigned round = 0; round < ctx.rounds; ++round) {
+      double bare, plain;
+      {
+        bare_dut dut(topo, type);
+        topo.measure(frames / 10);  // warm-up
+        bare = topo.measure(frames);
+      }
+      {
+        framework_dut dut(dp, topo, type, 0);
+        topo.measure(frames / 10);
+        plain = topo.measure(frames);
+      }
+      forwarder.samples.push_back(plain);
+      forwarder.baseline_samples.push_back(bare);
+      for (size_t i = 0; i < chains.size(); ++i) {
+        framework_dut dut(dp, topo, type, chains[i]);
+        topo.measure(frames / 10);
+        chain_figures[i].samples.push_back(topo.measure(frames));
+        chain_figures[i].baseline_samples.push_back(plain);
+      }
+    }
+    result.figures.push_back(forwarder);
+    for (auto& f : chain_figures) {
+      if (auto r = ratio(f); r && f.name.find("chain-0/") == std::string::npos) {
+        unsigned k = std::stoul(f.name.substr(6));
+        double per_cube = 1.0 - std::pow(*r, 1.0 / k);
+        result.notes.push_back(f.name + ": each added transparent cube costs " + format_number(per_cube * 100) + "% (goal <= 3%)");
+      }
+      result.figures.push_back(std::move(f));
+    }
+    if (auto r = ratio(result.figures[result.figures.size() - chain_figures.size() - 1]))
+      result.notes.push_back("simpleforwarder/" + label + " reaches " + format_number(*r) + " of the bare " + label +
+                             " redirect (goal >= 0.95)");
+  }
+  return result;
+}
+
+}  // namespace
+
+suite fastpath_suite() {
+  return {"fastpath",
+          "Mpps through one veth hop: simpleforwarder and chains of transparent cubes vs a bare redirect, per type",
+          {{"frames", "2000000", "frames the generator sends per sample"},
+           {"chains", "1,2,4,8", "chain lengths of transparent pass-through cubes"},
+           {"types", "xdp_drv,xdp_skb,tc", "cube types to measure"}},
+          run_fastpath};
+}
+
+}  // namespace pcn::bench
