@@ -6,8 +6,10 @@
 #include <sys/mount.h>
 #include <sys/statfs.h>
 
+#include <algorithm>
 #include <cstring>
 #include <filesystem>
+#include <iterator>
 #include <system_error>
 
 #include "base/log.hpp"
@@ -47,6 +49,32 @@ void ensure_bpffs(const std::string& root) {
 }
 
 size_t family_index(hook_family f) { return f == hook_family::xdp ? 0 : 1; }
+
+// The id of the map pinned at `path` (0: none).
+uint32_t pinned_map_id(const std::string& path) {
+  unique_fd fd(bpf_obj_get(path.c_str()));
+  if (!fd) return 0;
+  bpf_map_info info{};
+  uint32_t len = sizeof info;
+  return bpf_obj_get_info_by_fd(fd.get(), &info, &len) == 0 ? info.id : 0;
+}
+
+// Whether the program with this id uses the map with that id. An entry program found on a
+// netdev belongs to this datapath only if it uses this pin root's patch panel: another
+// datapath (another pin root: a test, a second daemon) may share the network namespace.
+bool program_uses_map(uint32_t prog_id, uint32_t map_id) {
+  if (map_id == 0) return false;
+  unique_fd fd(bpf_prog_get_fd_by_id(prog_id));
+  if (!fd) return false;
+  uint32_t ids[64]{};
+  bpf_prog_info info{};
+  info.nr_map_ids = std::size(ids);
+  info.map_ids = reinterpret_cast<uintptr_t>(ids);
+  uint32_t len = sizeof info;
+  if (bpf_obj_get_info_by_fd(fd.get(), &info, &len) != 0) return false;
+  uint32_t n = std::min<uint32_t>(info.nr_map_ids, std::size(ids));
+  return std::find(ids, ids + n, map_id) != ids + n;
+}
 
 }  // namespace
 
@@ -92,16 +120,19 @@ datapath::datapath(datapath_options options) : _options(std::move(options)) {
   std::error_code ec;
   if (_options.clean && fs::exists(_options.pin_root)) {
     // Detach what a previous run attached before its maps go away.
+    uint32_t xdp_panel = pinned_map_id(framework_pin_path(PCN_MAP_XDP_PANEL));
+    uint32_t tc_panel = pinned_map_id(framework_pin_path(PCN_MAP_TC_PANEL));
     if (struct if_nameindex* all = if_nameindex()) {
       for (auto* i = all; i->if_index != 0; ++i) {
         int ifindex = static_cast<int>(i->if_index);
         for (auto mode : {xdp_mode::skb, xdp_mode::native})
-          if (uint32_t id = attached_xdp_program(ifindex, mode); id && program_name(id).starts_with(entry_program_kernel_name)) {
+          if (uint32_t id = attached_xdp_program(ifindex, mode);
+              id && program_name(id).starts_with(entry_program_kernel_name) && program_uses_map(id, xdp_panel)) {
             unique_fd fd(bpf_prog_get_fd_by_id(id));
             if (fd) detach_xdp(ifindex, fd.get(), mode);
           }
         for (auto d : {tc_direction::ingress, tc_direction::egress})
-          if (attached_tc_program(ifindex, d)) detach_tc(ifindex, d);
+          if (uint32_t id = attached_tc_program(ifindex, d); id && program_uses_map(id, tc_panel)) detach_tc(ifindex, d);
       }
       if_freenameindex(all);
     }
@@ -188,6 +219,8 @@ void datapath::adopt_previous_state() {
 
   // Entry programs a previous run attached keep forwarding: switch them to this run's
   // programs (same maps) atomically; finish_restore() detaches the ones no longer used.
+  uint32_t xdp_panel = pinned_map_id(framework_pin_path(PCN_MAP_XDP_PANEL));
+  uint32_t tc_panel = pinned_map_id(framework_pin_path(PCN_MAP_TC_PANEL));
   struct if_nameindex* all = if_nameindex();
   if (!all) return;
   for (auto* i = all; i->if_index != 0; ++i) {
@@ -195,7 +228,7 @@ void datapath::adopt_previous_state() {
     std::string name = i->if_name;
     for (auto mode : {xdp_mode::skb, xdp_mode::native}) {
       uint32_t id = attached_xdp_program(ifindex, mode);
-      if (!id || !program_name(id).starts_with(entry_program_kernel_name)) continue;
+      if (!id || !program_name(id).starts_with(entry_program_kernel_name) || !program_uses_map(id, xdp_panel)) continue;
       try {
         replace_xdp(ifindex, name, id, _xdp_entry->program_fd(entry_program), mode);
         _hooks[ifindex] = hook_state{hook_family::xdp, mode, false, name};
@@ -209,6 +242,7 @@ void datapath::adopt_previous_state() {
       if (!id) continue;
       std::string prog = program_name(id);
       if (!prog.starts_with(entry_program_kernel_name) && !prog.starts_with(egress_program_kernel_name)) continue;
+      if (!program_uses_map(id, tc_panel)) continue;
       try {
         attach_tc(ifindex, name, d, _tc_entry->program_fd(d == tc_direction::ingress ? entry_program : egress_program));
         auto& h = _hooks.try_emplace(ifindex, hook_state{hook_family::tc, xdp_mode::skb, false, name}).first->second;
