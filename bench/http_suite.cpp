@@ -412,7 +412,10 @@ suite_result run(const run_context& ctx, const option_values& options) {
     auto server_busy = [](const wrk_figures& r) { return r.server_busy; };
     auto client_busy = [](const wrk_figures& r) { return std::optional<double>(r.client_busy); };
     std::string client_polycubed = busy(samples[0][c], client_busy), client_nginx = busy(samples[1][c], client_busy);
-    bool client_bound = std::any_of(samples[0][c].begin(), samples[0][c].end(), [](const wrk_figures& r) { return r.client_busy >= 0.9; });
+    auto saturated = [](const std::vector<wrk_figures>& runs) {
+      return std::any_of(runs.begin(), runs.end(), [](const wrk_figures& r) { return r.client_busy >= 0.9; });
+    };
+    bool client_bound = saturated(samples[0][c]) || saturated(samples[1][c]);
     result.notes.push_back(fmt::format("{} connection{}, CPU busy (median): polycubed {} with wrk {}, nginx {} with wrk {}{}", n,
                                        n == 1 ? "" : "s",
                                        busy(samples[0][c], server_busy), client_polycubed, busy(samples[1][c], server_busy), client_nginx,
