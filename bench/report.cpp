@@ -54,7 +54,7 @@ void suite_section(std::string& out, const json::object& doc) {
     out += fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} |\n", cell(text(field(o, "name"))), number(field(o, "value")),
                        range(field(o, "spread")), cell(text(field(o, "unit"))), cell(text(field(o, "baseline"))),
                        number(field(o, "baseline_value")), range(field(o, "baseline_spread")),
-                       q.is_number() ? fmt::format("{:.2f}", q.to_number<double>()) : "-");
+                       q.is_number() ? fmt::format("{:.3f}", q.to_number<double>()) : "-");
   }
   if (const json::value& notes = field(doc, "notes"); notes.is_array()) {
     out += "\n";

@@ -138,7 +138,7 @@ std::string format_table(const suite_result& r) {
     std::string base = "-", q = "-";
     if (auto rq = ratio(f)) {
       base = f.baseline + ": " + format_spread(summarize(f.baseline_samples));
-      q = fmt::format("{:.2f}", *rq);
+      q = fmt::format("{:.3f}", *rq);
     }
     rows.push_back({f.name, value, base, q});
   }
