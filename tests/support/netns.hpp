@@ -2,15 +2,19 @@
 // Throwaway network hosts for tests: namespaces and veth pairs with names unique to this
 // run (pid + counter), removed when the objects go out of scope, whatever happened.
 // Commands go through iproute2 so that a failing test can be replayed by hand.
+#include <fcntl.h>
 #include <net/if.h>
+#include <sched.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <system_error>
 #include <vector>
 
 namespace pcn::testing {
@@ -55,6 +59,33 @@ class netns {
 
  private:
   std::string _name;
+};
+
+// Moves the calling thread into a namespace for the object's lifetime (setns), and back.
+// What the thread does meanwhile — a datapath's netdev lookups and attachments, netlink
+// sockets, the commands it runs (children inherit the namespace) — happens there, away
+// from the host and from other tests. Mounts are untouched: bpffs stays visible.
+class entered_netns {
+ public:
+  explicit entered_netns(const netns& ns) : _previous(::open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC)) {
+    if (_previous < 0) throw std::system_error(errno, std::system_category(), "open the current network namespace");
+    int target = ::open(("/run/netns/" + ns.name()).c_str(), O_RDONLY | O_CLOEXEC);
+    int err = target < 0 || ::setns(target, CLONE_NEWNET) != 0 ? errno : 0;
+    if (target >= 0) ::close(target);
+    if (err) {
+      ::close(_previous);
+      throw std::system_error(err, std::system_category(), "enter network namespace " + ns.name());
+    }
+  }
+  ~entered_netns() {
+    if (::setns(_previous, CLONE_NEWNET) != 0) std::perror("leave the test network namespace");
+    ::close(_previous);
+  }
+  entered_netns(const entered_netns&) = delete;
+  entered_netns& operator=(const entered_netns&) = delete;
+
+ private:
+  int _previous;
 };
 
 // A veth pair: `outside` stays in the caller's namespace, `inside` goes into a host

@@ -1,0 +1,217 @@
+// The owning process restarts while traffic flows. A child process builds host1 - sf -
+// host2 (and a cube `old` on a third netdev) in a pin root and exits leaving the kernel
+// state; a continuous ping runs from host1 while the test opens a datapath on the same root,
+// re-creates sf with its wiring and calls finish_restore(). The ping loses at most a few
+// packets, forwarding goes on afterwards, and `old`, not re-created, is removed whole.
+#include <bpf/bpf.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include "base/unique_fd.hpp"
+#include "bpf/pcn_abi.h"
+#include "cubes/simpleforwarder/simpleforwarder.hpp"
+#include "dataplane/datapath.hpp"
+#include "tests/integration/hub.hpp"
+#include "tests/support/netns.hpp"
+#include "tests/support/test_datapath.hpp"
+
+namespace pcn {
+namespace {
+
+using namespace std::chrono_literals;
+using dataplane::cube_type;
+using dataplane::port_status;
+using cubes::simpleforwarder;
+using testing::netns;
+using testing::ping;
+using testing::veth_host;
+
+class restart : public testing::hub_test {};
+
+// A pin root that is removed when the test is done, whoever left what in it.
+struct pin_root {
+  std::string path = testing::unique_pin_root();
+  ~pin_root() {
+    std::error_code ec;
+    std::filesystem::remove_all(path, ec);
+  }
+};
+
+struct netdevs {
+  std::string to_h1, to_h2, for_old;
+};
+
+void wire(dataplane::datapath& dp, simpleforwarder& sf, const netdevs& n) {
+  sf.add_port("p0");
+  sf.add_port("p1");
+  dp.connect("sf:p0", n.to_h1);
+  dp.connect("sf:p1", n.to_h2);
+  sf.set_entry({"p0", simpleforwarder::action::forward, "p1"});
+  sf.set_entry({"p1", simpleforwarder::action::forward, "p0"});
+}
+
+// The previous run: builds the topology and exits as a daemon that stops does, leaving
+// the data plane forwarding.
+void previous_run(const std::string& root, cube_type type, const netdevs& n) {
+  dataplane::datapath dp({.pin_root = root});
+  dp.finish_restore();
+  simpleforwarder sf(dp, "sf", type);
+  wire(dp, sf, n);
+  simpleforwarder old(dp, "old", type);
+  old.add_port("p0");
+  dp.connect("old:p0", n.for_old);
+  dp.keep_kernel_state_on_exit();
+}
+
+// Runs previous_run() in a child process; its exit status (-1 if it had to be killed).
+int run_previous_process(const std::string& root, cube_type type, const netdevs& n) {
+  pid_t pid = ::fork();
+  if (pid < 0) return -1;
+  if (pid == 0) {
+    int rc = 0;
+    try {
+      previous_run(root, type, n);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "previous run: %s\n", e.what());
+      rc = 1;
+    }
+    ::_exit(rc);
+  }
+  for (int i = 0; i < 1000; ++i) {
+    int status = 0;
+    if (::waitpid(pid, &status, WNOHANG) == pid) return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    std::this_thread::sleep_for(10ms);
+  }
+  ::kill(pid, SIGKILL);
+  ::waitpid(pid, nullptr, 0);
+  return -1;
+}
+
+// A ping at 20 packets a second for five seconds (ten at most), on a thread of its own.
+class continuous_ping {
+ public:
+  continuous_ping(const netns& from, const std::string& address)
+      : _thread([this, command = "ip netns exec " + from.name() + " ping -q -i 0.05 -c 100 -w 10 " + address + " || true"] {
+          try {
+            _output = testing::run_command(command);
+          } catch (const std::exception& e) {
+            _output = e.what();
+          }
+        }) {}
+  ~continuous_ping() { wait(); }
+
+  // Waits for the end; the packets sent and received.
+  std::pair<int, int> wait() {
+    if (_thread.joinable()) _thread.join();
+    int sent = -1, received = -1;
+    if (auto at = _output.find("packets transmitted"); at != std::string::npos)
+      std::sscanf(_output.c_str() + _output.rfind('\n', at) + 1, "%d packets transmitted, %d received", &sent, &received);
+    return {sent, received};
+  }
+  const std::string& output() const { return _output; }
+
+ private:
+  std::string _output;
+  std::thread _thread;
+};
+
+// The program id in a slot of the pinned patch panel; nullopt when the slot is empty.
+std::optional<uint32_t> panel_slot(const std::string& root, dataplane::hook_family family, uint32_t slot) {
+  std::string path = root + "/" + (family == dataplane::hook_family::xdp ? PCN_MAP_XDP_PANEL : PCN_MAP_TC_PANEL);
+  unique_fd fd(bpf_obj_get(path.c_str()));
+  if (!fd) throw std::runtime_error("open " + path + ": " + std::strerror(errno));
+  uint32_t id = 0;
+  if (bpf_map_lookup_elem(fd.get(), &slot, &id) == 0) return id;
+  return std::nullopt;
+}
+
+TEST_P(restart, pinned_state_is_readopted_while_a_ping_runs) {
+  netns h1, h2, h3;
+  veth_host a(h1, "10.95.0.1/24"), b(h2, "10.95.0.2/24"), c(h3, "10.95.1.1/24");
+  const netdevs n{a.outside(), b.outside(), c.outside()};
+  pin_root root;
+  auto family = dataplane::family_of(type());
+
+  ASSERT_EQ(run_previous_process(root.path, type(), n), 0) << "the previous run failed";
+  ASSERT_TRUE(ping(h1, "10.95.0.2")) << "nothing forwards while no process owns the data plane";
+  ASSERT_NE(testing::hooks_on(c.outside_ifindex()), "");
+
+  continuous_ping flow(h1, "10.95.0.2");
+  std::this_thread::sleep_for(1s);
+
+  // The next run: re-adopts what is pinned, re-creates sf (not old) the same way.
+  dataplane::datapath dp({.pin_root = root.path});
+  std::map<std::string, dataplane::previous_cube> previous;
+  for (const auto& p : dp.previous_cubes()) previous.emplace(p.name, p);
+  ASSERT_EQ(previous.size(), 2u);
+  ASSERT_TRUE(previous.count("sf") && previous.count("old"));
+  EXPECT_EQ(previous.at("sf").service, "simpleforwarder");
+  EXPECT_EQ(previous.at("old").family, family);
+  simpleforwarder sf(dp, "sf", type());
+  EXPECT_EQ(sf.slot(), previous.at("sf").slot) << "sf did not get its slot back";
+  wire(dp, sf, n);
+  dp.finish_restore();
+
+  auto [sent, received] = flow.wait();
+  ASSERT_GT(sent, 50) << flow.output();
+  int lost = sent - received;
+  std::printf("[ restart  ] %s: %d of %d echo requests lost across the restart\n",
+              std::string(dataplane::to_string(type())).c_str(), lost, sent);
+  RecordProperty("packets_lost", lost);
+  EXPECT_LE(lost, 5) << flow.output();
+
+  // Forwarding goes on, with the counters of the previous run carried over.
+  EXPECT_TRUE(ping(h1, "10.95.0.2")) << "h1 -> h2 after finish_restore";
+  EXPECT_TRUE(ping(h2, "10.95.0.1")) << "h2 -> h1 after finish_restore";
+  EXPECT_GE(sf.find_port("p0")->counters().rx_packets, static_cast<uint64_t>(received));
+  EXPECT_EQ(sf.find_port("p0")->status(), port_status::up);
+  EXPECT_TRUE(panel_slot(root.path, family, sf.slot()));
+
+  // old is gone: its panel slot, registry entry, pins and netdev entry program.
+  EXPECT_TRUE(dp.previous_cubes().empty());
+  EXPECT_EQ(dp.find_cube("old"), nullptr);
+  EXPECT_FALSE(panel_slot(root.path, family, previous.at("old").slot)) << "old's panel slot still holds a program";
+  EXPECT_FALSE(std::filesystem::exists(root.path + "/cubes/old")) << "old's pins remain";
+  EXPECT_EQ(testing::hooks_on(c.outside_ifindex()), "") << c.outside() << " still runs the entry program for old";
+  EXPECT_FALSE(dp.netdev_in_table().get(static_cast<uint32_t>(c.outside_ifindex())));
+  EXPECT_NE(testing::hooks_on(a.outside_ifindex()), "");
+}
+
+// Re-adoption (and cleaning) is by pin root: a datapath on another root in the same
+// namespace — a second daemon, a test — leaves the netdevs of this one alone.
+TEST_P(restart, a_datapath_on_another_pin_root_leaves_the_netdevs_alone) {
+  netns h1, h2;
+  veth_host a(h1, "10.95.2.1/24"), b(h2, "10.95.2.2/24");
+  testing::test_datapath dp;
+  simpleforwarder sf(*dp, "sf", type());
+  wire(*dp, sf, {a.outside(), b.outside(), ""});
+  const std::string hooks = testing::hooks_on(a.outside_ifindex());
+  ASSERT_NE(hooks, "");
+
+  pin_root other_root;
+  for (bool clean : {false, true}) {  // the second time, with state of its own to clean
+    dataplane::datapath other({.pin_root = other_root.path, .clean = clean});
+    other.finish_restore();
+    EXPECT_EQ(testing::hooks_on(a.outside_ifindex()), hooks) << "after a " << (clean ? "clean" : "plain")
+                                                             << " start of a datapath on another pin root";
+  }
+  EXPECT_TRUE(ping(h1, "10.95.2.2"));
+}
+
+INSTANTIATE_TEST_SUITE_P(types, restart, ::testing::Values(cube_type::xdp_drv, cube_type::xdp_skb, cube_type::tc),
+                         testing::type_name);
+
+}  // namespace
+}  // namespace pcn
