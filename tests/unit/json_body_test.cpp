@@ -1,0 +1,108 @@
+#include "api/schema/json_body.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+#include "api/schema/error.hpp"
+#include "tests/unit/schema_fixture.hpp"
+
+namespace pcn::schema {
+namespace {
+
+using testing::error_of;
+
+constexpr size_t limit = 1 << 20;
+
+boost::json::value parse(std::string_view body) { return parse_json_body(body, limit); }
+
+TEST(parse_json_body, gives_the_value_boost_json_would) {
+  for (std::string_view text : {
+           R"({"a": 1, "b": [true, false, null], "c": {"d": "e"}, "f": -2.5})",
+           R"([])",
+           R"({})",
+           R"([{"name": "port1", "peer": "veth1"}, {"name": "port2"}])",
+           R"("just a string")",
+           R"(42)",
+           R"(-7)",
+           R"(18446744073709551615)",
+           R"(1.5e3)",
+           R"(true)",
+           R"(null)",
+           R"("caf\u00e9 \"quoted\" \\ \n")",
+           "  {\"a\" :\t[ 1 , 2 ] }\n",
+       }) {
+    EXPECT_EQ(parse(text), boost::json::parse(text)) << text;
+  }
+}
+
+TEST(parse_json_body, keeps_integers_exact) {
+  boost::json::value v = parse(R"([9223372036854775807, 9223372036854775808, -9223372036854775808, 0.5])");
+  EXPECT_TRUE(v.at(0).is_int64());
+  EXPECT_EQ(v.at(0).get_int64(), 9223372036854775807);
+  EXPECT_TRUE(v.at(1).is_uint64());
+  EXPECT_EQ(v.at(1).get_uint64(), 9223372036854775808u);
+  EXPECT_TRUE(v.at(2).is_int64());
+  EXPECT_TRUE(v.at(3).is_double());
+}
+
+TEST(parse_json_body, takes_an_empty_body_as_null) {
+  EXPECT_TRUE(parse("").is_null());
+  EXPECT_TRUE(parse(" \r\n\t").is_null());
+}
+
+TEST(parse_json_body, refuses_a_body_over_the_limit) {
+  unsigned status = 0;
+  EXPECT_EQ(error_of([] { parse_json_body(R"({"a": 1234})", 5); }, &status),
+            "request body of 11 bytes is over the limit of 5 bytes");
+  EXPECT_EQ(status, 413u);
+  EXPECT_NO_THROW(parse_json_body(R"({"a": 1})", 8));
+}
+
+TEST(parse_json_body, says_where_and_why_json_is_malformed) {
+  struct malformed {
+    std::string_view body;
+    std::string message;
+  };
+  const std::string_view structure =
+      "The JSON document has an improper structure: missing or superfluous commas, braces, missing keys, etc.";
+  for (const auto& [body, message] : std::vector<malformed>{
+           {R"({"a" 1})", "malformed JSON at byte 5: " + std::string(structure)},
+           {R"([1,,2])", "malformed JSON at byte 3: " + std::string(structure)},
+           {R"({"a": 1,})", "malformed JSON at byte 8: " + std::string(structure)},
+           {R"({"a": tru})", "malformed JSON at byte 6: The JSON element does not have the requested type."},
+           {R"({"a": 1} x)", "malformed JSON at byte 9: Unexpected trailing content in the JSON input."},
+           {R"({"a": 01})", "malformed JSON at byte 6: Problem while parsing a number"},
+           {R"({"a": "x})", "malformed JSON at byte 6: A string is opened, but never closed."},
+           {"{\"a\": \"\xff\"}", "malformed JSON at byte 7: The input is not valid UTF-8"},
+           {"{\"a\": \"x\ty\"}", "malformed JSON at byte 8: Within strings, some characters must be escaped, we found unescaped characters"},
+       }) {
+    unsigned status = 0;
+    EXPECT_EQ(error_of([&] { parse(body); }, &status), message) << body;
+    EXPECT_EQ(status, 400u) << body;
+  }
+}
+
+TEST(parse_json_body, refuses_repeated_members) {
+  EXPECT_EQ(error_of([] { parse(R"({"peer": "a", "name": "p", "peer": "b"})"); }),
+            "malformed JSON at byte 27: the object repeats member \"peer\"");
+  std::string many = "{";
+  for (int i = 0; i < 100; ++i) many += "\"m" + std::to_string(i) + "\": 0, ";
+  many += "\"m42\": 1}";
+  EXPECT_EQ(error_of([&] { parse(many); }).substr(0, 18), "malformed JSON at ");
+  EXPECT_NE(error_of([&] { parse(many); }).find("repeats member \"m42\""), std::string::npos);
+  EXPECT_NO_THROW(parse(R"([{"a": 1}, {"a": 2}])"));  // the same name in two objects is fine
+}
+
+TEST(parse_json_body, limits_nesting) {
+  const std::string ok = std::string(64, '[') + std::string(64, ']');
+  EXPECT_NO_THROW(parse(ok));
+  const std::string deep = std::string(65, '[') + std::string(65, ']');
+  EXPECT_EQ(error_of([&] { parse(deep); }), "malformed JSON at byte 64: nesting deeper than 64 arrays and objects");
+  EXPECT_EQ(error_of([] { parse_json_body(R"({"a": {"b": {}}})", limit, 2); }),
+            "malformed JSON at byte 12: nesting deeper than 2 arrays and objects");
+}
+
+}  // namespace
+}  // namespace pcn::schema
