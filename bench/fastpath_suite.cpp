@@ -14,6 +14,7 @@
 #include <net/if.h>
 #include <sched.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <fcntl.h>
@@ -145,11 +146,11 @@ class bare_dut {
     uint32_t zero = 0, out = static_cast<uint32_t>(t.d1_index);
     bpf_map_update_elem(bpf_map__fd(_prog->maps.out_port), &zero, &out, BPF_ANY);
     if (type == cube_type::tc) {
-      run_command("tc qdisc add dev " + t.d0 + " clsact");
       bpf_tc_hook hook{};
       hook.sz = sizeof hook;
       hook.ifindex = t.d0_index;
       hook.attach_point = BPF_TC_INGRESS;
+      if (int rc = bpf_tc_hook_create(&hook); rc != 0 && rc != -EEXIST) throw std::runtime_error("fastpath: create clsact on " + t.d0);
       LIBBPF_OPTS(bpf_tc_opts, opts, .prog_fd = bpf_program__fd(_prog->progs.bare_tc));
       if (bpf_tc_attach(&hook, &opts) != 0) throw std::runtime_error("fastpath: attach bare TC program");
     } else if (bpf_xdp_attach(t.d0_index, bpf_program__fd(_prog->progs.bare_xdp), xdp_flags(), nullptr) != 0) {
@@ -217,6 +218,7 @@ suite_result run_fastpath(const run_context& ctx, const option_values& opts) {
   CPU_SET(cpu_count() > 1 ? 1 : 0, &one);
   sched_setaffinity(0, sizeof one, &one);
 
+  log::set_level(std::max(log::current_level(), log::level::warn));  // attach reports are not results
   private_netns netns;
   topology topo;
   dataplane::datapath dp({.pin_root = "/sys/fs/bpf/pcn-bench-" + std::to_string(::getpid()), .clean = true});

@@ -1,13 +1,16 @@
-/* Netdev entry and exit of the framework. The ingress program runs on every netdev that a
- * cube port or a transparent cube is attached to: it resets the metadata and follows the
- * netdev's first hop (pcn_netdev_in). The TC egress program does the same for packets
- * leaving the netdev (pcn_netdev_out), locally generated or redirected by a cube. */
+/* Netdev entry and exit of the framework. One instance runs on each netdev that a cube port
+ * or a transparent cube uses, loaded with that netdev's first hop as a load-time constant:
+ * the verifier then knows the tail-call slot, and the JIT makes it a direct jump (no
+ * indirect branch, no retpoline) with no map lookup before it. The ingress program resets
+ * the metadata and follows the first hop; the TC egress program does the same for packets
+ * leaving the netdev (locally generated, or redirected by a cube). A change of first hop
+ * loads a new instance that atomically replaces the attached one. */
 #include "bpf/pcn_maps.h"
 
-static __always_inline int enter(pcn_ctx* ctx, void* table, __u8 direction) {
-  __u32 ifindex = pcn_ingress_ifindex(ctx);
-  struct pcn_hop* first = bpf_map_lookup_elem(table, &ifindex);
-  if (!first) return PCN_PASS; /* not ours (any more): leave the packet to the kernel */
+const volatile struct pcn_hop pcn_first_hop = {};
+
+static __always_inline int enter(pcn_ctx* ctx, __u8 direction) {
+  if (pcn_first_hop.kind == PCN_HOP_STACK) return PCN_PASS;
 #ifdef PCN_HOOK_XDP
   /* Exactly one pcn_metadata right in front of the frame, whatever the area held before (a
    * previous hop's metadata survives a redirect through a veth): AF_XDP hands userspace
@@ -18,18 +21,15 @@ static __always_inline int enter(pcn_ctx* ctx, void* table, __u8 direction) {
   PCN_MD_DECLARE(ctx, md)
   __builtin_memset(md, 0, sizeof(*md));
   md->direction = direction;
-  return pcn_go(ctx, md, first);
+  return PCN_GO_CONSTANT(ctx, md, pcn_first_hop);
 }
 
 SEC(PCN_SECTION)
-int pcn_netdev_ingress(pcn_ctx* ctx) { return enter(ctx, &pcn_netdev_in, PCN_INGRESS); }
+int pcn_netdev_ingress(pcn_ctx* ctx) { return enter(ctx, PCN_INGRESS); }
 
 #ifdef PCN_HOOK_TC
 SEC(PCN_SECTION)
-int pcn_netdev_egress(pcn_ctx* ctx) {
-  /* skb->ifindex is the device the packet is leaving by. */
-  return enter(ctx, &pcn_netdev_out, PCN_EGRESS);
-}
+int pcn_netdev_egress(pcn_ctx* ctx) { return enter(ctx, PCN_EGRESS); }
 #endif
 
 char LICENSE[] SEC("license") = "GPL";

@@ -32,8 +32,9 @@ struct pcn_metadata {
 
 #define PCN_MD_FROM_SLOWPATH 0x1 /* injected by userspace: do not send back up */
 
-/* Where a packet goes next: the compiled form of the topology. Userspace writes a hop for
- * every way out of every cube (port tables, transparent chains, netdev entries). */
+/* Where a packet goes next: the compiled form of the topology. A cube's ports hold one in
+ * its port table; a transparent cube's two successors and a netdev entry's first hop are
+ * load-time constants of their programs (so that their tail calls become direct jumps). */
 enum pcn_hop_kind {
   PCN_HOP_DROP = 0,   /* nothing connected: drop (the zero value, so empty slots drop) */
   PCN_HOP_CUBE = 1,   /* tail call into panel slot `target`, entering through `port` */
@@ -63,16 +64,9 @@ struct pcn_port_stats {
   __u64 tx_bytes;
 };
 
-/* Key of the chain table: where a transparent cube sends what it lets pass. */
-static inline __u32 pcn_chain_key(__u32 slot, __u32 direction) { return slot * 2 + direction; }
-
 /* Framework-wide map names (pinned under /sys/fs/bpf/polycube/). */
 #define PCN_MAP_XDP_PANEL "pcn_xdp_panel"
 #define PCN_MAP_TC_PANEL "pcn_tc_panel"
-#define PCN_MAP_XDP_CHAIN "pcn_xdp_chain"
-#define PCN_MAP_TC_CHAIN "pcn_tc_chain"
-#define PCN_MAP_NETDEV_IN "pcn_netdev_in"
-#define PCN_MAP_NETDEV_OUT "pcn_netdev_out"
 #define PCN_MAP_DEVMAP "pcn_devmap"
 #define PCN_MAP_EVENTS "pcn_events"
 #define PCN_MAP_XSKS "pcn_xsks"

@@ -27,6 +27,9 @@
 /* Set by the framework when it loads the cube. */
 const volatile __u32 pcn_cube_slot = 0;
 const volatile __u32 pcn_log_level = PCN_LOG_INFO;
+/* A transparent cube's successors, [PCN_INGRESS] and [PCN_EGRESS]: constants, so that each
+ * of the two tail calls in pcn_pkt_pass() is a direct jump. Changing them reloads the cube. */
+const volatile struct pcn_hop pcn_next_hop[2] = {};
 
 /* The cube's ports: where a packet sent out of port i goes next. */
 struct {
@@ -82,10 +85,8 @@ static __always_inline int pcn_pkt_redirect(pcn_ctx* ctx, struct pcn_metadata* m
 
 /* A transparent cube lets the packet continue in the direction it was going. */
 static __always_inline int pcn_pkt_pass(pcn_ctx* ctx, struct pcn_metadata* md) {
-  __u32 key = pcn_chain_key(pcn_cube_slot, md->direction);
-  struct pcn_hop* hop = bpf_map_lookup_elem(&PCN_CHAIN, &key);
-  if (!hop) return PCN_DROP;
-  return pcn_go(ctx, md, hop);
+  if (md->direction == PCN_EGRESS) return PCN_GO_CONSTANT(ctx, md, pcn_next_hop[PCN_EGRESS]);
+  return PCN_GO_CONSTANT(ctx, md, pcn_next_hop[PCN_INGRESS]);
 }
 
 static __always_inline int pcn_pkt_drop(pcn_ctx* ctx, struct pcn_metadata* md) { return PCN_DROP; }

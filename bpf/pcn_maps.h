@@ -19,37 +19,6 @@ struct {
 #define PCN_PANEL pcn_tc_panel
 #endif
 
-/* Where a transparent cube sends what it lets pass: key pcn_chain_key(slot, direction).
- * One per family, like the panel, because slots are numbered per family. */
-struct {
-  __uint(type, BPF_MAP_TYPE_ARRAY);
-  __uint(max_entries, PCN_MAX_CUBES * 2);
-  __type(key, __u32);
-  __type(value, struct pcn_hop);
-#ifdef PCN_HOOK_XDP
-} pcn_xdp_chain SEC(".maps");
-#define PCN_CHAIN pcn_xdp_chain
-#else
-} pcn_tc_chain SEC(".maps");
-#define PCN_CHAIN pcn_tc_chain
-#endif
-
-/* First hop of a packet entering from a netdev, and of one leaving through it (TC egress
- * hook only: XDP has none, its egress chains are compiled into the hops before it). */
-struct {
-  __uint(type, BPF_MAP_TYPE_HASH);
-  __uint(max_entries, PCN_MAX_NETDEVS);
-  __type(key, __u32);
-  __type(value, struct pcn_hop);
-} pcn_netdev_in SEC(".maps");
-
-struct {
-  __uint(type, BPF_MAP_TYPE_HASH);
-  __uint(max_entries, PCN_MAX_NETDEVS);
-  __type(key, __u32);
-  __type(value, struct pcn_hop);
-} pcn_netdev_out SEC(".maps");
-
 #ifdef PCN_HOOK_XDP
 /* XDP egress to a netdev: redirect through this devmap, keyed by ifindex. */
 struct {
@@ -83,14 +52,16 @@ struct {
   __uint(max_entries, 1 << 22);
 } pcn_events SEC(".maps");
 
-/* Follows a hop: tail call into the next cube, transmit, or let the kernel continue. */
-static __always_inline int pcn_go(pcn_ctx* ctx, struct pcn_metadata* md, const struct pcn_hop* hop) {
-  __u32 target = hop->target;
-  switch (hop->kind) {
+/* Follows a hop: tail call into the next cube, transmit, or let the kernel continue. The
+ * fields come as values so that a hop read from a load-time constant stays a constant for
+ * the verifier (which then turns the tail call into a direct jump). */
+static __always_inline int pcn_go_to(pcn_ctx* ctx, struct pcn_metadata* md, __u8 kind, __u8 direction, __u16 port,
+                                     __u32 target) {
+  switch (kind) {
     case PCN_HOP_CUBE:
       md->cube = (__u16)target;
-      md->in_port = hop->port;
-      md->direction = hop->direction;
+      md->in_port = port;
+      md->direction = direction;
       pcn_md_store(ctx, md);
       bpf_tail_call(ctx, &PCN_PANEL, target);
       return PCN_DROP; /* the slot is empty: the cube is being deleted */
@@ -106,3 +77,12 @@ static __always_inline int pcn_go(pcn_ctx* ctx, struct pcn_metadata* md, const s
       return PCN_DROP;
   }
 }
+
+/* A hop in a map value. */
+static __always_inline int pcn_go(pcn_ctx* ctx, struct pcn_metadata* md, const struct pcn_hop* hop) {
+  return pcn_go_to(ctx, md, hop->kind, hop->direction, hop->port, hop->target);
+}
+
+/* A hop that is a `const volatile` global: each field is read as such, never folded by the
+ * compiler into the initializer's value. */
+#define PCN_GO_CONSTANT(ctx, md, hop) pcn_go_to(ctx, md, (hop).kind, (hop).direction, (hop).port, (hop).target)

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstring>
+#include <optional>
 #include <set>
 
 #include "dataplane/datapath.hpp"
@@ -60,8 +62,7 @@ cube_base::cube_base(datapath& dp, cube_options options)
   _slot = dp.register_cube(*this);
   try {
     _object = load_object(image, "", _constants, nullptr);
-    install_ucubes(_object);
-    dp.set_panel_slot(family(), _slot, master_fd());
+    install(_object);
   } catch (...) {
     dp.unregister_cube(*this);
     throw;
@@ -75,6 +76,7 @@ bpf_object_file cube_base::load_object(elf_image image, const std::string& tag, 
   bpf_object_file object(_name + tag, image);
   object.set_constant("pcn_cube_slot", _slot);
   object.set_constant("pcn_log_level", fast_path_level(_log_level));
+  object.set_constant("pcn_next_hop", _next_hops);
   for (const auto& c : constants) object.set_constant(c.name, c.value.data(), c.value.size());
   std::string dir = _datapath->cube_pin_dir(_name);
   for (const auto& map : object.map_names()) {
@@ -87,7 +89,13 @@ bpf_object_file cube_base::load_object(elf_image image, const std::string& tag, 
   return object;
 }
 
-void cube_base::install_ucubes(const bpf_object_file& object) {
+void cube_base::load_variant(unsigned index, ucube_variant& v) const {
+  v.object = load_object(v.image, "/ucube" + std::to_string(index), v.constants, &_object);
+}
+
+// Points the program arrays at the programs of `object` (and of the variants): each
+// μcube by one atomic update of cube_ucubes, the master by one of the panel slot.
+void cube_base::install(const bpf_object_file& object) {
   auto ucubes = table<uint32_t, uint32_t>(object.map_fd(ucubes_map), _name + "/" + std::string(ucubes_map));
   std::set<uint32_t> present;
   for (const auto& program : object.program_names()) {
@@ -97,20 +105,24 @@ void cube_base::install_ucubes(const bpf_object_file& object) {
     auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), index);
     if (ec != std::errc{} || end != digits.data() + digits.size() || index == 0 || index >= PCN_MAX_UCUBES)
       throw bpf_error(_name + ": μcube program " + program + " must be pcn_ucube_<1.." + std::to_string(PCN_MAX_UCUBES - 1) + ">");
-    ucubes.set(index, static_cast<uint32_t>(object.program_fd(program)));
+    if (!_ucube_variants.count(index)) ucubes.set(index, static_cast<uint32_t>(object.program_fd(program)));
     present.insert(index);
   }
   for (const auto& [index, variant] : _ucube_variants) {
     if (index == 0) continue;
-    ucubes.set(index, static_cast<uint32_t>(variant.program_fd(variant.program_names().front())));
+    ucubes.set(index, static_cast<uint32_t>(variant.object.program_fd(variant.program)));
     present.insert(index);
   }
   for (uint32_t i = 1; i < PCN_MAX_UCUBES; ++i)
     if (!present.count(i)) ucubes.remove(i);
+  auto master = _ucube_variants.find(0);
+  _datapath->set_panel_slot(family(), _slot,
+                            master != _ucube_variants.end() ? master->second.object.program_fd(master->second.program)
+                                                            : object.program_fd(master_program));
 }
 
 int cube_base::master_fd() const {
-  if (auto it = _ucube_variants.find(0); it != _ucube_variants.end()) return it->second.program_fd(it->second.program_names().front());
+  if (auto it = _ucube_variants.find(0); it != _ucube_variants.end()) return it->second.object.program_fd(it->second.program);
   return _object.program_fd(master_program);
 }
 
@@ -124,12 +136,36 @@ void cube_base::stage_constant(load_constant c) {
 
 void cube_base::reload() {
   const elf_image& image = family() == hook_family::xdp ? _code.xdp : _code.tc;
-  // The new object shares every map with the running one (same pins), so state is kept;
+  // The new objects share every map with the running ones (same pins), so state is kept;
   // then μcubes and the panel slot switch over, each by one atomic program-array update.
+  // The old objects are released only after the switch.
   bpf_object_file fresh = load_object(image, "", _constants, nullptr);
-  install_ucubes(fresh);
-  if (!_ucube_variants.count(0)) _datapath->set_panel_slot(family(), _slot, fresh.program_fd(master_program));
+  std::map<unsigned, ucube_variant> variants;
+  for (const auto& [index, v] : _ucube_variants) {
+    ucube_variant copy{v.image, v.program, v.constants, {}};
+    copy.object = load_object(copy.image, "/ucube" + std::to_string(index), copy.constants, &fresh);
+    variants.emplace(index, std::move(copy));
+  }
+  std::swap(variants, _ucube_variants);
+  try {
+    install(fresh);
+  } catch (...) {
+    std::swap(variants, _ucube_variants);
+    throw;
+  }
   _object = std::move(fresh);
+}
+
+void cube_base::set_next_hops(const std::array<pcn_hop, 2>& hops) {
+  if (std::memcmp(hops.data(), _next_hops.data(), sizeof hops) == 0) return;
+  auto previous = _next_hops;
+  _next_hops = hops;
+  try {
+    reload();
+  } catch (...) {
+    _next_hops = previous;
+    throw;
+  }
 }
 
 void cube_base::set_log_level(log::level level) {
@@ -146,16 +182,21 @@ void cube_base::set_log_level(log::level level) {
 
 void cube_base::replace_ucube(unsigned index, elf_image image, const std::string& program, std::vector<load_constant> constants) {
   if (index >= PCN_MAX_UCUBES) throw topology_error(topology_error::kind::invalid, _name + ": no μcube index " + std::to_string(index));
-  bpf_object_file variant = load_object(image, "/ucube" + std::to_string(index), constants, &_object);
-  int fd = variant.program_fd(program);
-  if (index == 0) {
-    _datapath->set_panel_slot(family(), _slot, fd);
-  } else {
-    auto ucubes = table<uint32_t, uint32_t>(_object.map_fd(ucubes_map), _name + "/" + std::string(ucubes_map));
-    ucubes.set(index, static_cast<uint32_t>(fd));
+  ucube_variant v{image, program, std::move(constants), {}};
+  load_variant(index, v);
+  v.object.program_fd(program);  // throws now if the object has no such program
+  // The previous variant (if any) is released only after the switch.
+  auto previous = _ucube_variants.find(index) != _ucube_variants.end()
+                      ? std::optional<ucube_variant>(std::move(_ucube_variants.at(index)))
+                      : std::nullopt;
+  _ucube_variants.insert_or_assign(index, std::move(v));
+  try {
+    install(_object);
+  } catch (...) {
+    if (previous) _ucube_variants.insert_or_assign(index, std::move(*previous));
+    else _ucube_variants.erase(index);
+    throw;
   }
-  // The previous variant (if any) is released only now, after the switch.
-  _ucube_variants.insert_or_assign(index, std::move(variant));
 }
 
 cube::cube(datapath& dp, cube_options options) : cube_base(dp, std::move(options)) {}

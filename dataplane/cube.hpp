@@ -5,11 +5,13 @@
 // removes every trace from the kernel. Program arrays, slots and pinning stay hidden.
 //
 // Everything here runs on the datapath's shard; none of it is thread-safe.
+#include <array>
 #include <map>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "bpf/pcn_abi.h"
 #include "dataplane/object.hpp"
 #include "dataplane/table.hpp"
 #include "dataplane/types.hpp"
@@ -98,15 +100,31 @@ class cube_base {
   // The master μcube, e.g. to run packets through it with BPF_PROG_TEST_RUN.
   int master_fd() const;
 
+  // Where a transparent cube's packets go next, [PCN_INGRESS] and [PCN_EGRESS]: load-time
+  // constants, so that a change reloads the cube (atomically). The datapath decides them;
+  // a detached cube drops.
+  const std::array<pcn_hop, 2>& next_hops() const noexcept { return _next_hops; }
+
  protected:
   cube_base(datapath& dp, cube_options options);
 
  private:
   friend class datapath;
+  // A μcube replaced by a program of another object: kept as a recipe, so that a reload
+  // (new log level, new successors) loads it again with the new constants.
+  struct ucube_variant {
+    elf_image image;
+    std::string program;
+    std::vector<load_constant> constants;
+    bpf_object_file object;
+  };
+
   void stage_constant(load_constant c);
   bpf_object_file load_object(elf_image image, const std::string& tag, const std::vector<load_constant>& constants,
                               const bpf_object_file* share_maps_with) const;
-  void install_ucubes(const bpf_object_file& object);
+  void load_variant(unsigned index, ucube_variant& v) const;
+  void install(const bpf_object_file& object);
+  void set_next_hops(const std::array<pcn_hop, 2>& hops);
 
   datapath* _datapath;
   std::string _name;
@@ -116,8 +134,9 @@ class cube_base {
   log::level _log_level;
   std::vector<load_constant> _constants;
   uint32_t _slot = 0;
+  std::array<pcn_hop, 2> _next_hops{};  // [PCN_INGRESS], [PCN_EGRESS]
   bpf_object_file _object;
-  std::map<unsigned, bpf_object_file> _ucube_variants;  // replaced μcubes, by index
+  std::map<unsigned, ucube_variant> _ucube_variants;  // replaced μcubes, by index
 };
 
 // A cube with ports (bridge, router...). Packets enter through a port (md->in_port) and

@@ -29,9 +29,7 @@ constexpr std::string_view egress_program = "pcn_netdev_egress";
 constexpr std::string_view entry_program_kernel_name = "pcn_netdev_ingr";
 constexpr std::string_view egress_program_kernel_name = "pcn_netdev_egre";
 
-const char* framework_maps[] = {PCN_MAP_XDP_PANEL, PCN_MAP_TC_PANEL,  PCN_MAP_XDP_CHAIN, PCN_MAP_TC_CHAIN,
-                                PCN_MAP_NETDEV_IN, PCN_MAP_NETDEV_OUT, PCN_MAP_DEVMAP,    PCN_MAP_EVENTS,
-                                PCN_MAP_XSKS,      PCN_MAP_XSK_BASE};
+const char* framework_maps[] = {PCN_MAP_XDP_PANEL, PCN_MAP_TC_PANEL, PCN_MAP_DEVMAP, PCN_MAP_EVENTS, PCN_MAP_XSKS, PCN_MAP_XSK_BASE};
 
 std::string errno_text(int err) { return std::system_category().message(err); }
 
@@ -141,7 +139,7 @@ datapath::datapath(datapath_options options) : _options(std::move(options)) {
   }
   fs::create_directories(_options.pin_root + "/cubes", ec);
   if (ec) throw bpf_error("create pin directory " + _options.pin_root + ": " + ec.message());
-  load_entry_programs();
+  load_framework_maps();
   adopt_previous_state();
 }
 
@@ -158,15 +156,15 @@ bool datapath::is_framework_map(std::string_view map) const {
 }
 
 int datapath::framework_map_fd(std::string_view map) const {
-  if (auto fd = _xdp_entry->find_map_fd(map)) return *fd;
-  return _tc_entry->map_fd(map);
+  if (auto fd = _xdp_maps->find_map_fd(map)) return *fd;
+  return _tc_maps->map_fd(map);
 }
 
 std::string datapath::framework_pin_path(const std::string& map) const { return _options.pin_root + "/" + map; }
 std::string datapath::public_pin_path(const std::string& map) const { return _options.pin_root + "/public/" + map; }
 std::string datapath::cube_pin_dir(const std::string& cube) const { return _options.pin_root + "/cubes/" + cube; }
 
-void datapath::load_entry_programs() {
+void datapath::load_framework_maps() {
   // A framework map pinned already (by the other entry object, or a previous run) is
   // reused by fd: libbpf's pin compatibility check would refuse a devmap, whose flags the
   // kernel amends at creation.
@@ -186,8 +184,8 @@ void datapath::load_entry_programs() {
     object->load();
     return object;
   };
-  _xdp_entry = load("pcn_netdev_xdp", embedded_object<netdev_xdp>());
-  _tc_entry = load("pcn_netdev_tc", embedded_object<netdev_tc>());
+  _xdp_maps = load("pcn_netdev_xdp", embedded_object<netdev_xdp>());
+  _tc_maps = load("pcn_netdev_tc", embedded_object<netdev_tc>());
 
   std::string path = framework_pin_path(registry_map);
   _registry_fd = bpf_obj_get(path.c_str());
@@ -209,16 +207,11 @@ void datapath::adopt_previous_state() {
     _used_slots[family_index(f)].insert(slot);
     _previous.emplace(p.name, p);
   }
-  // What the maps hold now: rewire() only writes what differs.
-  for (auto& [k, v] : netdev_in_table().entries()) _written_netdev_in[k] = v;
-  for (auto& [k, v] : table<uint32_t, pcn_hop>(_tc_entry->map_fd(PCN_MAP_NETDEV_OUT), PCN_MAP_NETDEV_OUT).entries()) _written_netdev_out[k] = v;
-  for (auto f : {hook_family::xdp, hook_family::tc})
-    for (auto& [k, v] : chain_table(f).entries())
-      if (v.kind != PCN_HOP_DROP) _written_chain[family_index(f)][k] = v;
-  for (auto& [k, v] : table<uint32_t, bpf_devmap_val>(_xdp_entry->map_fd(PCN_MAP_DEVMAP), PCN_MAP_DEVMAP).entries()) _written_devmap.insert(k);
+  for (auto& [k, v] : table<uint32_t, bpf_devmap_val>(framework_map_fd(PCN_MAP_DEVMAP), PCN_MAP_DEVMAP).entries()) _written_devmap.insert(k);
 
-  // Entry programs a previous run attached keep forwarding: switch them to this run's
-  // programs (same maps) atomically; finish_restore() detaches the ones no longer used.
+  // Entry programs a previous run attached keep forwarding until the topology wants the
+  // netdev (they are then replaced atomically by this run's) or finish_restore() finds it
+  // does not (they are then detached).
   uint32_t xdp_panel = pinned_map_id(framework_pin_path(PCN_MAP_XDP_PANEL));
   uint32_t tc_panel = pinned_map_id(framework_pin_path(PCN_MAP_TC_PANEL));
   struct if_nameindex* all = if_nameindex();
@@ -229,13 +222,9 @@ void datapath::adopt_previous_state() {
     for (auto mode : {xdp_mode::skb, xdp_mode::native}) {
       uint32_t id = attached_xdp_program(ifindex, mode);
       if (!id || !program_name(id).starts_with(entry_program_kernel_name) || !program_uses_map(id, xdp_panel)) continue;
-      try {
-        replace_xdp(ifindex, name, id, _xdp_entry->program_fd(entry_program), mode);
-        _hooks[ifindex] = hook_state{hook_family::xdp, mode, false, name};
-        log::info("datapath: re-adopted the XDP entry program on {}", name);
-      } catch (const std::exception& e) {
-        log::warn("datapath: {}", e.what());
-      }
+      hook_state& h = _hooks[ifindex];
+      h = hook_state{name, hook_family::xdp, mode, false, entry_instance{{}, nullptr, id}, std::nullopt};
+      log::info("datapath: found the XDP entry program of the previous run on {}", name);
     }
     for (auto d : {tc_direction::ingress, tc_direction::egress}) {
       uint32_t id = attached_tc_program(ifindex, d);
@@ -243,14 +232,9 @@ void datapath::adopt_previous_state() {
       std::string prog = program_name(id);
       if (!prog.starts_with(entry_program_kernel_name) && !prog.starts_with(egress_program_kernel_name)) continue;
       if (!program_uses_map(id, tc_panel)) continue;
-      try {
-        attach_tc(ifindex, name, d, _tc_entry->program_fd(d == tc_direction::ingress ? entry_program : egress_program));
-        auto& h = _hooks.try_emplace(ifindex, hook_state{hook_family::tc, xdp_mode::skb, false, name}).first->second;
-        if (d == tc_direction::egress) h.tc_egress = true;
-        log::info("datapath: re-adopted the TC {} entry program on {}", d == tc_direction::ingress ? "ingress" : "egress", name);
-      } catch (const std::exception& e) {
-        log::warn("datapath: {}", e.what());
-      }
+      hook_state& h = _hooks.try_emplace(ifindex, hook_state{name, hook_family::tc, xdp_mode::skb, false, {}, {}}).first->second;
+      (d == tc_direction::ingress ? h.ingress : h.egress) = entry_instance{{}, nullptr, id};
+      log::info("datapath: found the TC {} entry program of the previous run on {}", d == tc_direction::ingress ? "ingress" : "egress", name);
     }
   }
   if_freenameindex(all);
@@ -263,22 +247,26 @@ std::vector<previous_cube> datapath::previous_cubes() const {
   return out;
 }
 
-table<uint32_t, pcn_hop> datapath::netdev_in_table() const {
-  return {_xdp_entry->map_fd(PCN_MAP_NETDEV_IN), PCN_MAP_NETDEV_IN};
+int datapath::entry_program_fd(const std::string& netdev, tc_direction direction) const {
+  for (const auto& [ifindex, h] : _hooks) {
+    if (h.name != netdev) continue;
+    const auto& e = direction == tc_direction::ingress ? h.ingress : h.egress;
+    return e && e->object ? e->object->program_fd(direction == tc_direction::ingress ? entry_program : egress_program) : -1;
+  }
+  return -1;
 }
 
-table<uint32_t, pcn_hop> datapath::chain_table(hook_family family) const {
-  return family == hook_family::xdp ? table<uint32_t, pcn_hop>(_xdp_entry->map_fd(PCN_MAP_XDP_CHAIN), PCN_MAP_XDP_CHAIN)
-                                    : table<uint32_t, pcn_hop>(_tc_entry->map_fd(PCN_MAP_TC_CHAIN), PCN_MAP_TC_CHAIN);
-}
-
-int datapath::entry_program_fd(hook_family family, bool egress) const {
-  return (family == hook_family::xdp ? *_xdp_entry : *_tc_entry).program_fd(egress ? egress_program : entry_program);
+std::optional<pcn_hop> datapath::entry_hop(const std::string& netdev, tc_direction direction) const {
+  for (const auto& [ifindex, h] : _hooks) {
+    if (h.name != netdev) continue;
+    const auto& e = direction == tc_direction::ingress ? h.ingress : h.egress;
+    if (e && e->object) return e->hop;
+  }
+  return std::nullopt;
 }
 
 void datapath::set_panel_slot(hook_family family, uint32_t slot, int prog_fd) {
-  auto& object = family == hook_family::xdp ? *_xdp_entry : *_tc_entry;
-  table<uint32_t, uint32_t> panel(object.map_fd(family == hook_family::xdp ? PCN_MAP_XDP_PANEL : PCN_MAP_TC_PANEL), "panel");
+  table<uint32_t, uint32_t> panel(framework_map_fd(family == hook_family::xdp ? PCN_MAP_XDP_PANEL : PCN_MAP_TC_PANEL), "panel");
   if (prog_fd >= 0) panel.set(slot, static_cast<uint32_t>(prog_fd));
   else panel.remove(slot);
 }
@@ -394,51 +382,86 @@ std::vector<transparent_cube*> datapath::chain_of(const std::string& parent) con
 std::string datapath::xdp_attach_report() const {
   if (_xdp_modes_seen.empty()) return "no XDP entry program attached yet";
   std::string out;
-  for (const auto& s : _xdp_modes_seen) out += (out.empty() ? "" : "; ") + s;
+  for (const auto& [netdev, report] : _xdp_modes_seen) out += (out.empty() ? "" : "; ") + report;
   return out;
 }
 
-void datapath::attach_hooks(const std::string& netdev, int ifindex, const hook_state& want) {
-  if (want.family == hook_family::xdp) {
-    xdp_attachment a = attach_xdp(ifindex, netdev, _xdp_entry->program_fd(entry_program), want.mode);
-    std::string report = netdev + ": XDP " + (want.mode == xdp_mode::native ? "native" : "generic") +
+std::unique_ptr<bpf_object_file> datapath::load_entry(hook_family family, tc_direction direction, const pcn_hop& hop,
+                                                      const std::string& netdev) const {
+  auto object = std::make_unique<bpf_object_file>(
+      "pcn_entry_" + netdev, family == hook_family::xdp ? embedded_object<netdev_xdp>() : embedded_object<netdev_tc>());
+  object->set_constant("pcn_first_hop", hop);
+  for (const auto& map : object->map_names()) object->reuse_map(map, framework_map_fd(map));
+  if (family == hook_family::tc) object->set_autoload(direction == tc_direction::ingress ? egress_program : entry_program, false);
+  object->load();
+  return object;
+}
+
+// Puts an entry program with this first hop on the netdev's hook: a fresh attach, or an
+// atomic replacement of what runs there (the previous instance, or the previous run's).
+void datapath::update_entry(int ifindex, hook_state& state, tc_direction direction, const pcn_hop& hop) {
+  auto& slot = direction == tc_direction::ingress ? state.ingress : state.egress;
+  if (slot && slot->object && std::memcmp(&slot->hop, &hop, sizeof hop) == 0) return;
+  auto object = load_entry(state.family, direction, hop, state.name);
+  int fd = object->program_fd(direction == tc_direction::ingress ? entry_program : egress_program);
+  if (state.family == hook_family::tc) {
+    attach_tc(ifindex, state.name, direction, fd);  // replaces atomically when present
+  } else if (!slot) {
+    xdp_attachment a = attach_xdp(ifindex, state.name, fd, state.mode);
+    state.dispatcher = a.dispatcher;
+    std::string report = state.name + ": XDP " + (state.mode == xdp_mode::native ? "native" : "generic") +
                          (a.dispatcher ? " via the libxdp dispatcher" : " as the only program (libxdp dispatcher unavailable)");
     log::info("datapath: {}", report);
-    _xdp_modes_seen.push_back(report);
+    _xdp_modes_seen[state.name] = report;
+  } else if (state.dispatcher) {
+    // libxdp's dispatcher has no atomic swap of one of its programs: a brief gap.
+    detach_entry(ifindex, state, direction);
+    attach_xdp(ifindex, state.name, fd, state.mode);
   } else {
-    attach_tc(ifindex, netdev, tc_direction::ingress, _tc_entry->program_fd(entry_program));
-    if (want.tc_egress) attach_tc(ifindex, netdev, tc_direction::egress, _tc_entry->program_fd(egress_program));
+    replace_xdp(ifindex, state.name, attached_xdp_program(ifindex, state.mode), fd, state.mode);
   }
+  slot = entry_instance{hop, std::move(object), 0};
 }
 
-void datapath::detach_hooks(int ifindex, const hook_state& have) {
-  if (have.family == hook_family::xdp) {
-    detach_xdp(ifindex, _xdp_entry->program_fd(entry_program), have.mode);
-  } else {
-    detach_tc(ifindex, tc_direction::ingress);
-    if (have.tc_egress) detach_tc(ifindex, tc_direction::egress);
+void datapath::detach_entry(int ifindex, const hook_state& state, tc_direction direction) {
+  const auto& slot = direction == tc_direction::ingress ? state.ingress : state.egress;
+  if (!slot) return;
+  if (state.family == hook_family::tc) {
+    detach_tc(ifindex, direction);
+    return;
   }
+  unique_fd adopted;
+  int fd = -1;
+  if (slot->object) {
+    fd = slot->object->program_fd(entry_program);
+  } else {
+    adopted.reset(bpf_prog_get_fd_by_id(slot->adopted_id));
+    fd = adopted.get();
+  }
+  if (fd >= 0) detach_xdp(ifindex, fd, state.mode);
 }
 
-void datapath::sync_hooks(const std::map<std::string, hook_state>& wanted) {
-  // Attach first: a refusal (driver without native XDP...) aborts the change before any
-  // map says packets may come this way.
-  for (const auto& [name, want] : wanted) {
+void datapath::sync_hooks(const std::map<std::string, hook_plan>& plans) {
+  // A refusal (driver without native XDP...) aborts the change with what ran before still
+  // running: maps pointing at new hops are written after this.
+  for (const auto& [name, plan] : plans) {
     int ifindex = _netdevs.at(name).ifindex;
     auto it = _hooks.find(ifindex);
-    if (it != _hooks.end() && it->second.family == want.family && it->second.mode == want.mode) {
-      if (want.family == hook_family::tc && want.tc_egress && !it->second.tc_egress) {
-        attach_tc(ifindex, name, tc_direction::egress, _tc_entry->program_fd(egress_program));
-        it->second.tc_egress = true;
-      }
-      continue;
-    }
-    if (it != _hooks.end()) {
-      detach_hooks(ifindex, it->second);
+    if (it != _hooks.end() && (it->second.family != plan.family || it->second.mode != plan.mode)) {
+      detach_entry(ifindex, it->second, tc_direction::ingress);
+      detach_entry(ifindex, it->second, tc_direction::egress);
       _hooks.erase(it);
+      it = _hooks.end();
     }
-    attach_hooks(name, ifindex, want);
-    _hooks[ifindex] = want;
+    if (it == _hooks.end()) it = _hooks.emplace(ifindex, hook_state{name, plan.family, plan.mode, false, {}, {}}).first;
+    hook_state& state = it->second;
+    try {
+      update_entry(ifindex, state, tc_direction::ingress, plan.ingress);
+      if (plan.egress) update_entry(ifindex, state, tc_direction::egress, *plan.egress);
+    } catch (...) {
+      if (!state.ingress) _hooks.erase(ifindex);
+      throw;
+    }
   }
 }
 

@@ -84,9 +84,10 @@ class datapath {
   void finish_restore();
   bool restoring() const noexcept { return _restoring; }
 
-  // Framework maps, for tests and tools.
-  table<uint32_t, pcn_hop> netdev_in_table() const;
-  table<uint32_t, pcn_hop> chain_table(hook_family family) const;
+  // The entry program running on a netdev, and the first hop it was loaded with (for
+  // tests and tools): -1 / nullopt when the framework has nothing on that hook.
+  int entry_program_fd(const std::string& netdev, tc_direction direction = tc_direction::ingress) const;
+  std::optional<pcn_hop> entry_hop(const std::string& netdev, tc_direction direction = tc_direction::ingress) const;
   // The netdev entry program of a family (egress: TC's pcn_netdev_egress; XDP has none),
   // e.g. to run packets through the whole datapath with BPF_PROG_TEST_RUN.
   int entry_program_fd(hook_family family, bool egress = false) const;
@@ -105,11 +106,23 @@ class datapath {
     int ifindex = 0;
     std::string name;
   };
-  struct hook_state {  // what the framework has attached to one netdev
+  struct hook_plan {  // what should run on one netdev
     hook_family family;
     xdp_mode mode = xdp_mode::skb;
-    bool tc_egress = false;
+    pcn_hop ingress{};
+    std::optional<pcn_hop> egress;  // TC, when the netdev has transparent cubes
+  };
+  struct entry_instance {  // an entry program loaded for one netdev and direction
+    pcn_hop hop{};
+    std::unique_ptr<bpf_object_file> object;  // null: adopted from a previous run
+    uint32_t adopted_id = 0;
+  };
+  struct hook_state {  // what runs on one netdev now
     std::string name;
+    hook_family family;
+    xdp_mode mode = xdp_mode::skb;
+    bool dispatcher = false;
+    std::optional<entry_instance> ingress, egress;
   };
   struct registry_entry;  // pinned record of a cube: name, family, slot
 
@@ -149,16 +162,19 @@ class datapath {
   netdev_ref resolve_netdev(const std::string& name) const;
   static bool is_cube_port_name(std::string_view peer) { return peer.find(':') != std::string_view::npos; }
 
-  void load_entry_programs();
+  void load_framework_maps();
   void adopt_previous_state();
-  void sync_hooks(const std::map<std::string, hook_state>& wanted);
-  void attach_hooks(const std::string& netdev, int ifindex, const hook_state& want);
-  void detach_hooks(int ifindex, const hook_state& have);
+  std::unique_ptr<bpf_object_file> load_entry(hook_family family, tc_direction direction, const pcn_hop& hop,
+                                              const std::string& netdev) const;
+  void sync_hooks(const std::map<std::string, hook_plan>& plans);
+  void update_entry(int ifindex, hook_state& state, tc_direction direction, const pcn_hop& hop);
+  void detach_entry(int ifindex, const hook_state& state, tc_direction direction);
 
   datapath_options _options;
   bool _restoring = true;
   bool _keep_kernel_state = false;
-  std::unique_ptr<bpf_object_file> _xdp_entry, _tc_entry;
+  // Own the framework maps (every other object reuses them); their programs never run.
+  std::unique_ptr<bpf_object_file> _xdp_maps, _tc_maps;
   int _registry_fd = -1;
 
   std::map<std::string, cube_base*, std::less<>> _cubes;
@@ -168,12 +184,10 @@ class datapath {
   std::map<std::string, netdev_ref> _netdevs;  // every netdev the topology names
 
   // What the kernel holds now (written by rewire, or found at start-up).
-  std::map<uint32_t, pcn_hop> _written_netdev_in, _written_netdev_out;
-  std::map<uint32_t, pcn_hop> _written_chain[2];  // per hook family
   std::map<std::pair<const cube_base*, uint16_t>, pcn_hop> _written_ports;
   std::set<uint32_t> _written_devmap;
   std::map<int, hook_state> _hooks;  // by ifindex
-  std::vector<std::string> _xdp_modes_seen;
+  std::map<std::string, std::string> _xdp_modes_seen;  // netdev -> how its XDP entry was attached
 };
 
 }  // namespace pcn::dataplane

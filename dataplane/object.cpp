@@ -159,6 +159,12 @@ void bpf_object_file::reuse_map(std::string_view map, int fd) {
     throw bpf_error(_name + ": reuse map " + std::string(map) + ": " + errno_text(rc));
 }
 
+void bpf_object_file::set_autoload(std::string_view program, bool load) {
+  bpf_program* p = bpf_object__find_program_by_name(_object, std::string(program).c_str());
+  if (!p) throw bpf_error(_name + ": no program named " + std::string(program));
+  bpf_program__set_autoload(p, load);
+}
+
 void bpf_object_file::load() {
   std::string verifier_log;
   t_load_log = &verifier_log;

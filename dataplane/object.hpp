@@ -70,6 +70,9 @@ class bpf_object_file {
   // Before load: the map will be this existing map instead of a new one.
   void reuse_map(std::string_view map, int fd);
 
+  // Before load: whether the program is loaded at all (all are, by default).
+  void set_autoload(std::string_view program, bool load);
+
   // Loads every program and creates (or reuses) every map.
   void load();
   bool loaded() const noexcept { return _loaded; }

@@ -11,18 +11,19 @@
 //              egress  : nk -> ... -> n1 -> the wire (XDP: redirect to N; TC: the egress
 //                                            hook continues)
 //
-// The first hop of each lane is what cube_ports, pcn_netdev_in/out hold; every transparent
-// cube's successor in each direction is what pcn_<family>_chain holds.
+// The first hop of each outbound lane is what a cube's port table holds; the first hop of a
+// netdev's lanes is a load-time constant of the entry program on that netdev, and every
+// transparent cube's successor in each direction one of that cube's (so that these tail
+// calls are direct jumps).
 #include <net/if.h>
 
 #include <algorithm>
+#include <array>
 
 #include "dataplane/datapath.hpp"
 
 namespace pcn::dataplane {
 namespace {
-
-size_t family_index(hook_family f) { return f == hook_family::xdp ? 0 : 1; }
 
 pcn_hop hop(uint8_t kind, uint32_t target = 0, uint16_t port = 0, uint8_t direction = PCN_INGRESS) {
   pcn_hop h{};
@@ -338,49 +339,44 @@ void datapath::rewire() {
   if (_keep_kernel_state) return;
   // 1. What the kernel should hold.
   std::map<std::pair<const cube_base*, uint16_t>, pcn_hop> ports;
-  std::map<uint32_t, pcn_hop> chain[2], netdev_in, netdev_out;
+  std::map<transparent_cube*, std::array<pcn_hop, 2>> successors;
   std::set<uint32_t> devmap;
-  std::map<std::string, hook_state> hooks;
+  std::map<std::string, hook_plan> plans;
 
   for (const auto& [name, c] : _cubes) {
     auto* standard = dynamic_cast<cube*>(c);
     if (!standard) continue;
     for (port* p : standard->ports()) {
-      pcn_hop head = outbound_head(*p);
-      ports[{c, p->index()}] = head;
+      ports[{c, p->index()}] = outbound_head(*p);
       p->_status = outbound_continuation(*p).kind == PCN_HOP_DROP ? port_status::down : port_status::up;
     }
   }
+  for (const auto& [name, c] : _cubes)
+    if (auto* t = dynamic_cast<transparent_cube*>(c)) successors[t] = {};  // detached: drop
   for (const auto& [parent, members] : _chains) {
     bool on_port = is_cube_port_name(parent);
     port* p = on_port ? find_port(parent) : nullptr;
     for (size_t i = 0; i < members.size(); ++i) {
-      const transparent_cube* t = members[i];
-      auto& table = chain[family_index(t->family())];
-      pcn_hop in_next = i + 1 < members.size() ? cube_hop(*members[i + 1], 0, PCN_INGRESS)
-                                                : (on_port ? cube_hop(p->owner(), p->index(), PCN_INGRESS) : ingress_continuation(parent));
-      pcn_hop out_next = i > 0 ? cube_hop(*members[i - 1], 0, PCN_EGRESS) : (on_port ? outbound_continuation(*p) : egress_end(parent));
-      table[pcn_chain_key(t->slot(), PCN_INGRESS)] = in_next;
-      table[pcn_chain_key(t->slot(), PCN_EGRESS)] = out_next;
+      std::array<pcn_hop, 2> next{};
+      next[PCN_INGRESS] = i + 1 < members.size() ? cube_hop(*members[i + 1], 0, PCN_INGRESS)
+                                                 : (on_port ? cube_hop(p->owner(), p->index(), PCN_INGRESS) : ingress_continuation(parent));
+      next[PCN_EGRESS] = i > 0 ? cube_hop(*members[i - 1], 0, PCN_EGRESS) : (on_port ? outbound_continuation(*p) : egress_end(parent));
+      successors[members[i]] = next;
     }
   }
   for (const auto& [name, ref] : _netdevs) {
     auto family = netdev_family(name);
     if (!family || ref.ifindex == 0) continue;
-    auto ifindex = static_cast<uint32_t>(ref.ifindex);
-    netdev_in[ifindex] = ingress_head(name);
-    bool has_chain = !chain_of(name).empty();
-    if (*family == hook_family::tc && has_chain) netdev_out[ifindex] = egress_head(name);
-    if (*family == hook_family::xdp) devmap.insert(ifindex);
-    hooks[name] = hook_state{*family, *family == hook_family::xdp ? netdev_xdp_mode(name) : xdp_mode::skb,
-                             *family == hook_family::tc && has_chain, name};
+    hook_plan plan{*family, *family == hook_family::xdp ? netdev_xdp_mode(name) : xdp_mode::skb, ingress_head(name), std::nullopt};
+    if (*family == hook_family::tc && !chain_of(name).empty()) plan.egress = egress_head(name);
+    if (*family == hook_family::xdp) devmap.insert(static_cast<uint32_t>(ref.ifindex));
+    plans[name] = plan;
   }
 
-  // 2. Attach entry programs first: the kernel may refuse, and nothing has changed yet.
-  sync_hooks(hooks);
-
-  // 3. Write what differs, downstream before upstream.
-  table<uint32_t, bpf_devmap_val> devmap_table(_xdp_entry->map_fd(PCN_MAP_DEVMAP), PCN_MAP_DEVMAP);
+  // 2. Write what differs, downstream before upstream: devmap slots, transparent cubes
+  //    (reloaded with their successors), port tables, then the netdev entries. Attaching
+  //    may be refused by the kernel: the change is then undone whole by change().
+  table<uint32_t, bpf_devmap_val> devmap_table(framework_map_fd(PCN_MAP_DEVMAP), PCN_MAP_DEVMAP);
   for (uint32_t ifindex : devmap)
     if (!_written_devmap.count(ifindex)) {
       bpf_devmap_val v{};
@@ -388,53 +384,29 @@ void datapath::rewire() {
       devmap_table.set(ifindex, v);
       _written_devmap.insert(ifindex);
     }
-  auto write_all = [](table<uint32_t, pcn_hop> t, const std::map<uint32_t, pcn_hop>& want, std::map<uint32_t, pcn_hop>& have) {
-    for (const auto& [k, v] : want) {
-      auto it = have.find(k);
-      if (it != have.end() && same(it->second, v)) continue;
-      t.set(k, v);
-      have[k] = v;
-    }
-  };
-  for (auto f : {hook_family::xdp, hook_family::tc})
-    write_all(chain_table(f), chain[family_index(f)], _written_chain[family_index(f)]);
+  for (const auto& [t, next] : successors) t->set_next_hops(next);
   for (const auto& [key, v] : ports) {
     auto it = _written_ports.find(key);
     if (it != _written_ports.end() && same(it->second, v)) continue;
     key.first->get_table<uint32_t, pcn_hop>("cube_ports").set(key.second, v);
     _written_ports[key] = v;
   }
-  table<uint32_t, pcn_hop> out_table(_tc_entry->map_fd(PCN_MAP_NETDEV_OUT), PCN_MAP_NETDEV_OUT);
-  write_all(netdev_in_table(), netdev_in, _written_netdev_in);
-  write_all(out_table, netdev_out, _written_netdev_out);
+  sync_hooks(plans);
 
-  // 4. Remove what is no longer wanted (not while a restart is still re-creating cubes:
+  // 3. Remove what is no longer wanted (not while a restart is still re-creating cubes:
   //    what the previous run left keeps forwarding until finish_restore()).
   if (_restoring) return;
-  auto remove_stale = [](table<uint32_t, pcn_hop> t, const std::map<uint32_t, pcn_hop>& want, std::map<uint32_t, pcn_hop>& have, bool zero) {
-    for (auto it = have.begin(); it != have.end();) {
-      if (want.count(it->first)) {
-        ++it;
-        continue;
-      }
-      if (zero) t.set(it->first, pcn_hop{});
-      else t.remove(it->first);
-      it = have.erase(it);
-    }
-  };
-  remove_stale(netdev_in_table(), netdev_in, _written_netdev_in, false);
-  remove_stale(out_table, netdev_out, _written_netdev_out, false);
-  for (auto f : {hook_family::xdp, hook_family::tc}) remove_stale(chain_table(f), chain[family_index(f)], _written_chain[family_index(f)], true);
   for (auto it = _hooks.begin(); it != _hooks.end();) {
-    auto wanted = hooks.find(it->second.name);
-    if (wanted == hooks.end()) {
-      detach_hooks(it->first, it->second);
+    auto planned = plans.find(it->second.name);
+    if (planned == plans.end()) {
+      detach_entry(it->first, it->second, tc_direction::ingress);
+      detach_entry(it->first, it->second, tc_direction::egress);
       it = _hooks.erase(it);
       continue;
     }
-    if (it->second.family == hook_family::tc && it->second.tc_egress && !wanted->second.tc_egress) {
-      detach_tc(it->first, tc_direction::egress);
-      it->second.tc_egress = false;
+    if (it->second.egress && !planned->second.egress) {
+      detach_entry(it->first, it->second, tc_direction::egress);
+      it->second.egress.reset();
     }
     ++it;
   }

@@ -129,7 +129,16 @@ std::string dataplane_fixture::verdict_name(int retval) const {
 run_result dataplane_fixture::send(const std::string& netdev, const bytes& frame, hook entry, const bytes& metadata, uint32_t repeat) {
   auto ifindex = static_cast<uint32_t>(if_nametoindex(netdev.c_str()));
   if (ifindex == 0) throw std::runtime_error("send a packet from " + netdev + ": no such netdev");
-  int fd = dp().entry_program_fd(family(), entry == hook::egress);
+  int fd = dp().entry_program_fd(netdev, entry == hook::egress ? dataplane::tc_direction::egress : dataplane::tc_direction::ingress);
+  if (fd < 0) {
+    // The framework has nothing on that hook of the netdev: the kernel goes on with the
+    // packet as it is (what a test run cannot show, since there is no program to run).
+    run_result untouched;
+    untouched.retval = static_cast<uint32_t>(family() == hook_family::xdp ? XDP_PASS : TC_ACT_OK);
+    untouched.frame = frame;
+    untouched.metadata = metadata;
+    return untouched;
+  }
   if (family() == hook_family::xdp) return run_xdp(fd, frame, {.ingress_ifindex = ifindex, .rx_queue_index = 0, .metadata = metadata}, repeat);
   tc_input in{.ifindex = ifindex, .ingress_ifindex = entry == hook::ingress ? ifindex : 0, .cb = {}};
   if (metadata.size() > sizeof in.cb) throw std::invalid_argument("skb->cb holds 20 bytes of metadata");

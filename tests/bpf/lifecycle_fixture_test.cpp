@@ -123,7 +123,8 @@ TEST_P(lifecycle_with_probe_code, replace_ucube_is_atomic) {
   probe_cube probe(dp(), "probe", type(), 0);
   dp().attach(probe, "sf:p0", {});
 
-  int fd = dp().entry_program_fd(family());
+  int fd = dp().entry_program_fd(a.name());
+  ASSERT_GE(fd, 0);
   int expected = code(verdict::redirect);
   bytes frame = frames::udp_a_to_b();
   xdp_input xdp_in{.ingress_ifindex = a.ifindex(), .rx_queue_index = 0, .metadata = {}};

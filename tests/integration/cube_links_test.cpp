@@ -85,7 +85,7 @@ TEST_P(cube_links, deleting_a_wired_cube_takes_its_links_down) {
   EXPECT_EQ(probe.parent(), "") << "a transparent cube on a deleted port is detached";
   EXPECT_TRUE(dp->chain_of("sf1:p1").empty());
   EXPECT_EQ(testing::hooks_on(a.outside_ifindex()), "") << a.outside() << " still runs a program of the deleted cube's netdev entry";
-  EXPECT_FALSE(dp->netdev_in_table().get(static_cast<uint32_t>(a.outside_ifindex())));
+  EXPECT_FALSE(dp->entry_hop(a.outside()));
   EXPECT_NE(testing::hooks_on(b.outside_ifindex()), "") << b.outside() << " is still used by sf2";
   EXPECT_FALSE(std::filesystem::exists(dp.root() + "/cubes/sf1")) << "the deleted cube's pins remain";
   EXPECT_EQ(dp->netdevs_in_use().count(a.outside()), 0u);

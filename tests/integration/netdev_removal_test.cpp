@@ -120,19 +120,16 @@ TEST_P(netdev_removal, port_goes_down_and_nothing_is_rewired_when_the_name_comes
   EXPECT_EQ(sf.find_port("p0")->peer(), "");
   EXPECT_EQ(sf.find_port("p1")->status(), port_status::up);
   EXPECT_EQ(sf.find_port("p1")->peer(), b.outside());
-  // The transparent cubes on it are detached, and their chain entries gone.
+  // The transparent cubes on it are detached, their successors back to drop.
   EXPECT_EQ(t1.parent(), "");
   EXPECT_EQ(t2.parent(), "");
   EXPECT_TRUE(dp->chain_of(a.outside()).empty());
-  auto chains = dp->chain_table(dataplane::family_of(type()));
   for (const auto* t : {&t1, &t2})
-    for (uint32_t direction : {PCN_INGRESS, PCN_EGRESS})
-      EXPECT_EQ(chains.get(pcn_chain_key(t->slot(), direction)).value_or(pcn_hop{}).kind, PCN_HOP_DROP) << t->name();
+    for (uint32_t direction : {PCN_INGRESS, PCN_EGRESS}) EXPECT_EQ(t->next_hops()[direction].kind, PCN_HOP_DROP) << t->name();
   // Nothing refers to the old or the new netdev; nothing runs on the new one.
   const int new_ifindex = a.outside_ifindex();
   ASSERT_NE(new_ifindex, 0);
-  EXPECT_FALSE(dp->netdev_in_table().get(static_cast<uint32_t>(old_ifindex)));
-  EXPECT_FALSE(dp->netdev_in_table().get(static_cast<uint32_t>(new_ifindex)));
+  EXPECT_FALSE(dp->entry_hop(a.outside()));
   EXPECT_EQ(dp->netdevs_in_use().count(a.outside()), 0u);
   EXPECT_EQ(testing::hooks_on(new_ifindex), "") << "the re-created " << a.outside() << " was wired silently";
 

@@ -185,7 +185,7 @@ TEST_P(restart, pinned_state_is_readopted_while_a_ping_runs) {
   EXPECT_FALSE(panel_slot(root.path, family, previous.at("old").slot)) << "old's panel slot still holds a program";
   EXPECT_FALSE(std::filesystem::exists(root.path + "/cubes/old")) << "old's pins remain";
   EXPECT_EQ(testing::hooks_on(c.outside_ifindex()), "") << c.outside() << " still runs the entry program for old";
-  EXPECT_FALSE(dp.netdev_in_table().get(static_cast<uint32_t>(c.outside_ifindex())));
+  EXPECT_FALSE(dp.entry_hop(c.outside()));
   EXPECT_NE(testing::hooks_on(a.outside_ifindex()), "");
 }
 
