@@ -108,8 +108,10 @@ schema_context::schema_context(std::span<const module_text> services) {
   // Imports resolve among the modules given here and libyang's own (ietf-inet-types,
   // ietf-yang-types): never from the file system. The parsed node behind each compiled one
   // (lysc_node::priv) keeps the typedef names the compiled types lose.
-  if (ly_ctx_new(nullptr, LY_CTX_NO_YANGLIBRARY | LY_CTX_DISABLE_SEARCHDIRS | LY_CTX_SET_PRIV_PARSED, &ctx) != LY_SUCCESS)
-    throw model_error("create a libyang context: " + detail::take_error(ctx, false));
+  const LY_ERR err = ly_ctx_new(nullptr, LY_CTX_NO_YANGLIBRARY | LY_CTX_DISABLE_SEARCHDIRS | LY_CTX_SET_PRIV_PARSED, &ctx);
+  if (err != LY_SUCCESS)
+    throw model_error(std::string("create a libyang context: ") +
+                      (err == LY_EMEM ? "out of memory" : "libyang could not load its own modules"));
   _ctx.reset(ctx);
   for (const auto& m : base_modules()) load(ctx, m);
   std::vector<const lys_module*> loaded;

@@ -68,26 +68,6 @@ std::optional<size_t> locate_whole_input_error(std::string_view s) {
   return std::nullopt;
 }
 
-// Member names of one object, to refuse repeats: a scan while small, a set when large, so
-// that a hostile body cannot make it quadratic.
-class member_names {
- public:
-  bool insert(std::string_view name) {
-    if (_set.empty() && _few.size() < 16) {
-      for (auto n : _few)
-        if (n == name) return false;
-      _few.push_back(name);
-      return true;
-    }
-    if (_set.empty()) _set.insert(_few.begin(), _few.end());
-    return _set.insert(name).second;
-  }
-
- private:
-  std::vector<std::string_view> _few;
-  std::unordered_set<std::string_view> _set;
-};
-
 class converter {
  public:
   converter(const simdjson::padded_string& text, size_t max_depth) : _text(text), _max_depth(max_depth) {}
@@ -107,6 +87,24 @@ class converter {
           fail(offset_of(rest), simdjson::error_message(simdjson::TRAILING_CONTENT));
         return _stack.release();
       }
+      default:
+        return scalar(doc, type);
+    }
+  }
+
+ private:
+  [[noreturn]] void fail(size_t offset, std::string reason) { throw parse_failure{offset, std::move(reason)}; }
+
+  size_t offset_of(const char* p) const { return static_cast<size_t>(p - _text.data()); }
+
+  // A document that is one scalar. simdjson does not always check what follows it; its token
+  // runs up to the next one, so a token that ends before the text does is followed by more.
+  json::value scalar(od::document& doc, od::json_type type) {
+    std::string_view token;
+    check(doc.raw_json_token().get(token), doc);
+    if (const size_t end = offset_of(token.data()) + token.size(); end < _text.size())
+      fail(end, simdjson::error_message(simdjson::TRAILING_CONTENT));
+    switch (type) {
       case od::json_type::number: {
         od::number n;
         check(doc.get_number().get(n), doc);
@@ -122,20 +120,14 @@ class converter {
         check(doc.get_bool().get(b), doc);
         return b;
       }
-      case od::json_type::null: {
+      default: {
         bool null = false;
         check(doc.is_null().get(null), doc);
-        if (!null) fail(0, simdjson::error_message(simdjson::N_ATOM_ERROR));
+        if (!null) check(simdjson::N_ATOM_ERROR, doc);
         return nullptr;
       }
     }
-    return nullptr;
   }
-
- private:
-  [[noreturn]] void fail(size_t offset, std::string reason) { throw parse_failure{offset, std::move(reason)}; }
-
-  size_t offset_of(const char* p) const { return static_cast<size_t>(p - _text.data()); }
 
   void check(simdjson::error_code err, od::document& doc) {
     if (err == simdjson::SUCCESS) return;
@@ -152,7 +144,8 @@ class converter {
         if (depth > _max_depth) too_deep(doc);
         od::object object;
         check(v.get_object().get(object), doc);
-        member_names names;
+        const size_t first = _names.size();
+        std::unordered_set<std::string_view> many;
         size_t count = 0;
         for (auto field : object) {
           od::field f;
@@ -160,11 +153,12 @@ class converter {
           const size_t at = offset_of(f.key().raw()) - 1;  // the opening quote; unescaping consumes the key
           std::string_view name;
           check(f.unescaped_key().get(name), doc);
-          if (!names.insert(name)) fail(at, "the object repeats member \"" + std::string(name) + "\"");
+          if (repeats(first, name, many)) fail(at, "the object repeats member \"" + std::string(name) + "\"");
           _stack.push_key(name);
           value(f.value(), doc, depth + 1);
           ++count;
         }
+        _names.resize(first);
         _stack.push_object(count);
         return;
       }
@@ -213,6 +207,21 @@ class converter {
     }
   }
 
+  // Whether an object (its names from _names[first] on) already has `name`: a scan while it
+  // is small, a set once large, so that a hostile body cannot make it quadratic. The names of
+  // the objects being read stack up in one vector: no allocation per object.
+  bool repeats(size_t first, std::string_view name, std::unordered_set<std::string_view>& many) {
+    constexpr size_t scan_limit = 16;
+    if (many.empty()) {
+      for (size_t i = first; i < _names.size(); ++i)
+        if (_names[i] == name) return true;
+      _names.push_back(name);
+      if (_names.size() - first > scan_limit) many.insert(_names.begin() + ptrdiff_t(first), _names.end());
+      return false;
+    }
+    return !many.insert(name).second;
+  }
+
   static json::value number(od::number n) {
     switch (n.get_number_type()) {
       case od::number_type::signed_integer: return n.get_int64();
@@ -230,6 +239,7 @@ class converter {
   const simdjson::padded_string& _text;
   size_t _max_depth;
   json::value_stack _stack;
+  std::vector<std::string_view> _names;  // views into the parser's buffer, valid for this body
 };
 
 // One parser per thread, reused: it keeps the buffers sized by the largest body so far.

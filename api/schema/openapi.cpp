@@ -1,6 +1,7 @@
 #include "api/schema/openapi.hpp"
 
 #include <boost/json/array.hpp>
+#include <cmath>
 
 #include "api/schema/path.hpp"
 
@@ -21,6 +22,7 @@ json::object leaf_schema(const leaf_type& t) {
     if (t.base.starts_with("uint")) s["minimum"] = 0;
   } else if (t.base == "decimal64") {
     s["type"] = "number";
+    s["multipleOf"] = std::pow(10.0, -double(t.fraction_digits));
   } else if (t.base == "boolean") {
     s["type"] = "boolean";
   } else if (t.base == "empty") {
@@ -48,6 +50,12 @@ json::object with_details(json::object s, const node& n) {
   if (!n.config) s["readOnly"] = true;
   if (n.default_value) s["default"] = n.default_json;
   if (!n.units.empty()) s["x-yang-units"] = n.units;
+  return s;
+}
+
+// Whether the order of an array's items means something (YANG ordered-by user).
+json::object ordered(json::object s, const node& n) {
+  if (n.user_ordered) s["x-yang-ordered-by"] = "user";
   return s;
 }
 
@@ -111,11 +119,11 @@ class generator {
         return ref(schema_name(n));
       case node_kind::list:
         object_schema(n);
-        return with_details(ref_array(n), n);
+        return ordered(with_details(ref_array(n), n), n);
       case node_kind::leaf:
         return with_details(leaf_schema(*n.type), n);
       case node_kind::leaf_list:
-        return with_details({{"type", "array"}, {"items", leaf_schema(*n.type)}}, n);
+        return ordered(with_details({{"type", "array"}, {"items", leaf_schema(*n.type)}}, n), n);
       case node_kind::action:
         break;
     }
@@ -209,6 +217,7 @@ class generator {
         return;
       case target_kind::list: {
         add_path(path, n, kind, params, schema_of(n));
+        if (n.keys.empty()) return;  // a state list without keys: its entries have no address
         std::string entry = path;
         json::array entry_params = params;
         for (const node* k : n.keys) {

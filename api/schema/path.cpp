@@ -1,5 +1,7 @@
 #include "api/schema/path.hpp"
 
+#include <algorithm>
+
 #include "api/schema/error.hpp"
 #include "api/schema/value.hpp"
 
@@ -61,6 +63,8 @@ resolved_path resolve(const service_schema& service, std::string_view cube, std:
   for (size_t i = 0; i < segments.size();) {
     const node& at = *r.target;
     if (r.kind == target_kind::list) {
+      if (at.keys.empty())  // a state list may have no keys: its entries have no address
+        throw request_error(404, r.path, "unknown segment '" + segments[i] + "': list " + at.name + " has no keys");
       // The segments after a list are its keys, all of them.
       const size_t given = std::min(at.keys.size(), segments.size() - i);
       if (given < at.keys.size())

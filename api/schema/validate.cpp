@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <boost/json/serialize.hpp>
-#include <map>
 #include <stdexcept>
+#include <unordered_map>
 
 #include "api/schema/error.hpp"
 #include "api/schema/value.hpp"
@@ -113,8 +113,8 @@ class validator {
         auto from_path = std::find_if(keys.begin(), keys.end(), [&](const path_key* k) { return k->name == c->name; });
         if (from_path == keys.end()) {
           out[name] = std::move(v);
-        } else if (std::string text; !v.is_null() && v != (*from_path)->json && scalar_text(v, text)) {
-          add(p, "'" + text + "' does not match the key in the path ('" + (*from_path)->value + "')");
+        } else if (!v.is_null() && v != (*from_path)->json) {
+          add(p, "'" + scalar_text(v).value_or("") + "' does not match the key in the path ('" + (*from_path)->value + "')");
         }
       }
     }
@@ -159,7 +159,7 @@ class validator {
       return nullptr;
     }
     json::array out;
-    std::map<std::string, size_t> seen;  // the serialised keys of each entry
+    std::unordered_map<std::string, size_t> seen;  // the serialised keys of each entry
     const json::array& in = body.get_array();
     for (size_t i = 0; i < in.size(); ++i) {
       if (!in[i].is_object()) {
@@ -171,16 +171,11 @@ class validator {
       std::string entry_path = path;
       bool keyed = true;
       for (const node* k : list.keys) {
-        std::string text;
         const json::value* v = entry.if_contains(k->name);
-        if (!v) {
-          add(at_index(path, i), "missing key '" + k->name + "'");
-          keyed = false;
-        } else if (keyed && scalar_text(*v, text)) {
-          entry_path = join(entry_path, text);
-        } else {
-          keyed = false;
-        }
+        if (!v) add(at_index(path, i), "missing key '" + k->name + "'");
+        auto text = v ? scalar_text(*v) : std::nullopt;
+        if (text && keyed) entry_path = join(entry_path, *text);
+        keyed = keyed && text;
       }
       if (!keyed) entry_path = at_index(path, i);
       json::value normalised = members(list, in[i], entry_path, {});
@@ -201,16 +196,16 @@ class validator {
   }
 
   json::value leaf(const node& n, const json::value& body, const std::string& path) {
-    std::string text;
     // An `empty` leaf has no value: JSON null, or [null] as RFC 7951 writes it.
     if (n.type->base == "empty" &&
         (body.is_null() || (body.is_array() && body.get_array().size() == 1 && body.get_array()[0].is_null())))
       return nullptr;
-    if (!scalar_text(body, text)) {
+    auto text = scalar_text(body);
+    if (!text) {
       add(path, "expected a value (a string, a number or a boolean), got " + std::string(json_kind(body)));
       return nullptr;
     }
-    checked_value v = check_leaf_value(n, text);
+    checked_value v = check_leaf_value(n, *text);
     if (!v.ok) {
       add(path, v.error);
       return nullptr;
@@ -224,7 +219,7 @@ class validator {
       return nullptr;
     }
     json::array out;
-    std::map<std::string, size_t> seen;  // serialised values
+    std::unordered_map<std::string, size_t> seen;  // serialised values
     const json::array& in = body.get_array();
     for (size_t i = 0; i < in.size(); ++i) {
       json::value v = leaf(n, in[i], at_index(path, i));

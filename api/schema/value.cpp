@@ -53,13 +53,23 @@ std::string enum_list(const leaf_type& type) {
   return out;
 }
 
+// Whether a value of this type is normalised from libyang's canonical form: numbers and
+// booleans are. Asking for it otherwise would cost a trip through libyang's dictionary, which
+// every thread shares behind a lock.
+bool wants_canonical(const leaf_type& type) {
+  if (!type.members.empty()) return true;
+  return type.base == "boolean" || type.base == "decimal64" || type.base.starts_with("int") ||
+         type.base.starts_with("uint");
+}
+
 }  // namespace
 
 checked_value check_leaf_value(const node& leaf, std::string_view text) {
   const ly_ctx* ctx = leaf.sys->module->ctx;
   const lysc_type* real = nullptr;
   const char* canonical = nullptr;
-  LY_ERR err = lyd_value_validate(ctx, leaf.sys, text.data(), text.size(), nullptr, &real, &canonical);
+  LY_ERR err = lyd_value_validate(ctx, leaf.sys, text.data(), text.size(), nullptr, &real,
+                                  wants_canonical(*leaf.type) ? &canonical : nullptr);
   checked_value out;
   // LY_EINCOMPLETE: the type accepts the value, only a data tree could say more (leafref).
   if (err == LY_SUCCESS || err == LY_EINCOMPLETE) {
@@ -74,27 +84,22 @@ checked_value check_leaf_value(const node& leaf, std::string_view text) {
   return out;
 }
 
-bool scalar_text(const boost::json::value& v, std::string& text) {
+std::optional<std::string> scalar_text(const boost::json::value& v) {
   char buf[32];
   switch (v.kind()) {
     case boost::json::kind::string:
-      text.assign(v.get_string().data(), v.get_string().size());
-      return true;
+      return std::string(v.get_string());
     case boost::json::kind::bool_:
-      text = v.get_bool() ? "true" : "false";
-      return true;
+      return v.get_bool() ? "true" : "false";
     case boost::json::kind::int64:
-      text.assign(buf, std::to_chars(buf, buf + sizeof buf, v.get_int64()).ptr);
-      return true;
+      return std::string(buf, std::to_chars(buf, buf + sizeof buf, v.get_int64()).ptr);
     case boost::json::kind::uint64:
-      text.assign(buf, std::to_chars(buf, buf + sizeof buf, v.get_uint64()).ptr);
-      return true;
+      return std::string(buf, std::to_chars(buf, buf + sizeof buf, v.get_uint64()).ptr);
     case boost::json::kind::double_:
       // Shortest round-trip form: 1.5 stays "1.5" for decimal64, 5.0 becomes "5" for integers.
-      text.assign(buf, std::to_chars(buf, buf + sizeof buf, v.get_double()).ptr);
-      return true;
+      return std::string(buf, std::to_chars(buf, buf + sizeof buf, v.get_double()).ptr);
     default:
-      return false;
+      return std::nullopt;
   }
 }
 

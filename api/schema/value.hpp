@@ -2,6 +2,7 @@
 // One leaf value, checked against the leaf's compiled type by libyang (lyd_value_validate:
 // patterns, lengths, ranges, enums, unions, inet and yang types) and normalised for a body.
 #include <boost/json/value.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -22,7 +23,7 @@ struct checked_value {
 checked_value check_leaf_value(const node& leaf, std::string_view text);
 
 // The lexical form of a JSON scalar, as the CLI would have sent it: strings as they are,
-// numbers and booleans spelled out. False for objects, arrays and null.
-bool scalar_text(const boost::json::value& v, std::string& text);
+// numbers and booleans spelled out. Nothing for objects, arrays and null.
+std::optional<std::string> scalar_text(const boost::json::value& v);
 
 }  // namespace pcn::schema

@@ -77,6 +77,11 @@ TEST(parse_json_body, says_where_and_why_json_is_malformed) {
            {R"({"a": "x})", "malformed JSON at byte 6: A string is opened, but never closed."},
            {"{\"a\": \"\xff\"}", "malformed JSON at byte 7: The input is not valid UTF-8"},
            {"{\"a\": \"x\ty\"}", "malformed JSON at byte 8: Within strings, some characters must be escaped, we found unescaped characters"},
+           {"5 6", "malformed JSON at byte 2: Unexpected trailing content in the JSON input."},
+           {"\"a\" \"b\"", "malformed JSON at byte 4: Unexpected trailing content in the JSON input."},
+           {"tru", "malformed JSON at byte 0: The JSON element does not have the requested type."},
+           {"nul", "malformed JSON at byte 0: Problem while parsing an atom starting with the letter 'n'"},
+           {"[1] [2]", "malformed JSON at byte 4: Unexpected trailing content in the JSON input."},
        }) {
     unsigned status = 0;
     EXPECT_EQ(error_of([&] { parse(body); }, &status), message) << body;
@@ -93,6 +98,7 @@ TEST(parse_json_body, refuses_repeated_members) {
   EXPECT_EQ(error_of([&] { parse(many); }).substr(0, 18), "malformed JSON at ");
   EXPECT_NE(error_of([&] { parse(many); }).find("repeats member \"m42\""), std::string::npos);
   EXPECT_NO_THROW(parse(R"([{"a": 1}, {"a": 2}])"));  // the same name in two objects is fine
+  EXPECT_NO_THROW(parse(R"({"a": {"a": {"a": 1}, "b": 2}, "b": 3})"));
 }
 
 TEST(parse_json_body, limits_nesting) {

@@ -82,8 +82,12 @@ TEST(openapi, posts_to_actions_with_their_input_and_output) {
       "x-yang-range": "68..9000", "default": 1500, "description": "Maximum transmission unit"})"));
   EXPECT_EQ(settings.at("mode").at("anyOf").as_array().size(), 2u);
   EXPECT_EQ(settings.at("weight").at("type"), "number");
+  EXPECT_EQ(settings.at("weight").at("multipleOf"), 0.01);
   EXPECT_EQ(settings.at("dns").at("items").at("x-yang-type"), "ipv4-address");
+  EXPECT_EQ(settings.at("dns").at("x-yang-ordered-by"), "user");
   EXPECT_EQ(doc.at("components").at("schemas").at("schematest.stats").at("readOnly"), true);
+  EXPECT_EQ(methods_of(doc, "/schematest/{name}/stats/recent/"), (std::vector<std::string>{"get"}));
+  EXPECT_FALSE(doc.at("paths").as_object().contains("/schematest/{name}/stats/recent/at/"));
 }
 
 }  // namespace

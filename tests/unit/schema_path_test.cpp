@@ -108,6 +108,9 @@ TEST(resolve, wants_all_the_keys_of_a_list_or_none) {
             "route: list route needs 2 keys (network, nexthop) after it, got 1");
   EXPECT_EQ(status, 404u);
   EXPECT_EQ(at("schematest", "route").kind, target_kind::list);
+  EXPECT_EQ(at("schematest", "stats|recent").kind, target_kind::list);
+  EXPECT_EQ(error_of([] { at("schematest", "stats|recent|at"); }),
+            "stats/recent: unknown segment 'at': list recent has no keys");
 }
 
 TEST(resolve, checks_key_values_against_their_types) {

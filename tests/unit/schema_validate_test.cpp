@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <boost/json/serialize.hpp>
+#include <thread>
 
 #include "api/schema/validate.hpp"
 #include "tests/unit/schema_fixture.hpp"
@@ -275,6 +276,27 @@ TEST(validate, reports_every_problem_up_to_a_limit) {
     EXPECT_EQ(e.problems()[0].text(), "x0: unknown member (allowed: name, type, loglevel, ports, action)");
     EXPECT_EQ(e.problems()[20].text(), "and 10 more problems");
   }
+}
+
+// The context is shared by every shard: libyang keeps each thread's errors apart.
+TEST(validate, runs_on_many_threads_at_once) {
+  constexpr int thread_count = 4;
+  std::vector<std::thread> threads;
+  std::vector<int> wrong(thread_count, 0);
+  for (int t = 0; t < thread_count; ++t) {
+    threads.emplace_back([t, &wrong] {
+      for (int i = 0; i < 200; ++i) {
+        const bool valid = (i + t) % 2 == 0;
+        const std::string got = outcome({"schematest", "settings", method::patch,
+                                         valid ? R"({"mtu": 1400, "mac": "aa:bb:cc:dd:ee:ff"})" : R"({"mtu": 10})"});
+        const std::string expected = valid ? R"({"mtu":1400,"mac":"aa:bb:cc:dd:ee:ff"})"
+                                           : R"(400 settings/mtu: Unsatisfied range - value "10" is out of the allowed range)";
+        if (got != expected) ++wrong[t];
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(wrong, (std::vector<int>{0, 0, 0, 0}));
 }
 
 }  // namespace
