@@ -5,9 +5,13 @@
 namespace pcn::api {
 
 response json_response(http::status status, const boost::json::value& body) {
+  return json_text_response(status, boost::json::serialize(body));
+}
+
+response json_text_response(http::status status, std::string body) {
   response res{status, 11};
   res.set(http::field::content_type, "application/json");
-  res.body() = boost::json::serialize(body);
+  res.body() = std::move(body);
   return res;
 }
 

@@ -14,6 +14,8 @@ using response = http::response<http::string_body>;
 
 // A response whose body is `body` serialised as JSON.
 response json_response(http::status status, const boost::json::value& body);
+// A response whose body is JSON text serialised already.
+response json_text_response(http::status status, std::string body);
 // The error shape of the REST contract: {"message": "..."}.
 response error_response(http::status status, std::string_view message);
 

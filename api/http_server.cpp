@@ -12,6 +12,7 @@
 #include <memory>
 
 #include "base/log.hpp"
+#include "reactor/when_all.hpp"
 #include "base/unique_fd.hpp"
 
 namespace pcn::api {
@@ -63,6 +64,30 @@ void serialize_into(response& res, std::string& out) {
   } while (!ec && !sr.is_done());
 }
 
+// A response with its length known is written straight from Beast's message: Beast's
+// generic serializer costs about 1.1 µs per response (12% of a busy server's CPU, measured
+// by pcn-bench http), the direct write under 0.1 µs. Anything else goes through Beast.
+void write_response(response& res, std::string& out) {
+  if (res.chunked() || !res.has_content_length()) {
+    serialize_into(res, out);
+    return;
+  }
+  out += res.version() == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
+  out += std::to_string(res.result_int());
+  out += ' ';
+  std::string_view reason = res.reason();
+  out += reason.empty() ? std::string_view(http::obsolete_reason(res.result())) : reason;
+  out += "\r\n";
+  for (const auto& field : res) {
+    out += field.name_string();
+    out += ": ";
+    out += field.value();
+    out += "\r\n";
+  }
+  out += "\r\n";
+  out += res.body();
+}
+
 response server_error(http::status status, std::string_view message) {
   response res = error_response(status, message);
   res.keep_alive(false);
@@ -81,6 +106,31 @@ constexpr size_t recv_chunk = 16 * 1024;
 constexpr std::string_view continue_100 = "HTTP/1.1 100 Continue\r\n\r\n";
 
 }  // namespace
+
+// One timer per connection instead of one per operation (a linked timeout armed and
+// cancelled in the kernel at every recv and send cost about 11% of a busy server's CPU):
+// the watchdog wakes at the connection's deadline and, once it has passed, cancels whatever
+// operation is pending. Deadlines move without waking it (that would cost a loop turn per
+// request); it looks again at least every quarter of the shortest timeout, so a deadline
+// brought forward is enforced at most that late.
+struct http_server::connection_clock {
+  clock::time_point deadline = clock::time_point::max();
+  cancel_source expire;  // the pending recv or send, cancelled at the deadline or at stop()
+  cancel_source done;    // the conversation is over: the watchdog ends
+  bool expired = false;
+};
+
+task<void> http_server::watchdog(connection_clock& c, clock::duration period) {
+  while (!c.done.cancel_requested()) {
+    auto now = clock::now();
+    if (c.deadline <= now) {
+      c.expired = true;
+      c.expire.request_cancel();
+      co_return;
+    }
+    co_await sleep_until(std::min(c.deadline, now + period), &c.done);
+  }
+}
 
 task<void> http_server::serve(int listen_fd) {
   acceptor acc(listen_fd);
@@ -110,7 +160,7 @@ task<void> http_server::serve(int listen_fd) {
 
 task<void> http_server::stop() {
   _stopping = true;
-  _idle_reads.request_cancel();
+  for (connection_clock* c : _idle) c->expire.request_cancel();  // their recv ends: they close
   if (_acceptor) co_await _acceptor->stop();
 }
 
@@ -123,27 +173,55 @@ task<response> http_server::answer(const request& req) {
   }
 }
 
-task<void> http_server::serve_connection(int raw_fd) {
+task<void> http_server::serve_connection(int fd) {
+  connection_clock c;
+  auto shortest = std::min({_limits.idle_timeout, _limits.header_timeout, _limits.body_timeout, _limits.write_timeout});
+  clock::duration period = std::max<clock::duration>(shortest / 4, 1ms);
+  co_await when_all(converse(fd, c), watchdog(c, period));
+}
+
+// What send() could not take at once goes through io_uring, within the write deadline
+// (for the whole of it: a client that reads a little now and then cannot hold on for ever).
+task<bool> http_server::send_rest(int fd, std::string& out, size_t sent, connection_clock& c) {
+  c.deadline = clock::now() + _limits.write_timeout;
+  while (sent < out.size()) {
+    io_result r = co_await io::send(fd, std::as_bytes(std::span(out)).subspan(sent), {.cancel = &c.expire});
+    if (r.result <= 0) break;
+    sent += r.value();
+  }
+  bool all = sent == out.size();
+  out.clear();
+  co_return all;
+}
+
+task<void> http_server::converse(int raw_fd, connection_clock& c) {
   unique_fd fd(raw_fd);
+  struct end_watchdog {
+    connection_clock& c;
+    ~end_watchdog() { c.done.request_cancel(); }
+  } end{c};
   input_buffer in;
   std::string out;
   bool keep_alive = true;
 
-  // The deadline is for all of `bytes`: a timeout per send would let a client that reads a
-  // little now and then hold the connection for ever.
-  auto flush = [](int sock, std::string& bytes, std::chrono::milliseconds timeout) -> task<bool> {
-    auto deadline = clock::now() + timeout;
-    size_t sent = 0;
-    while (sent < bytes.size()) {
-      auto remaining = std::chrono::duration_cast<std::chrono::nanoseconds>(deadline - clock::now());
-      if (remaining <= 0ns) break;
-      io_result r = co_await io::send(sock, std::as_bytes(std::span(bytes)).subspan(sent), {.timeout = remaining});
-      if (r.result <= 0) break;
-      sent += r.value();
+  // Responses go out with a plain non-blocking send: one almost always fits the socket
+  // buffer, and then the request costs a single turn of the loop (the recv).
+  auto flush = [&]() -> std::optional<size_t> {
+    if (out.empty()) return std::nullopt;
+    ssize_t n = ::send(fd.get(), out.data(), out.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+    if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) return SIZE_MAX;  // broken
+    size_t sent = n > 0 ? static_cast<size_t>(n) : 0;
+    if (sent == out.size()) {
+      out.clear();
+      return std::nullopt;
     }
-    bool all = sent == bytes.size();
-    bytes.clear();
-    co_return all;
+    return sent;
+  };
+  // Best effort for a last word (408, 4xx) on a connection about to close.
+  auto say_and_close = [&](response res) {
+    out.clear();
+    write_response(res, out);
+    flush();
   };
 
   while (keep_alive && !_stopping) {
@@ -152,7 +230,6 @@ task<void> http_server::serve_connection(int raw_fd) {
     parser.body_limit(_limits.max_body_bytes);
     parser.eager(true);
     beast::error_code ec;
-    clock::time_point deadline{};
     bool header_seen = false;
     size_t header_bytes = 0;  // parsed (and consumed) so far, while the header is incomplete
 
@@ -171,7 +248,7 @@ task<void> http_server::serve_connection(int raw_fd) {
         if (ec || parser.is_done()) break;
         if (used > 0 && !header_seen && parser.is_header_done()) {
           header_seen = true;
-          deadline = clock::now() + _limits.body_timeout;
+          c.deadline = clock::now() + _limits.body_timeout;
           auto expect = parser.get()[http::field::expect];
           // RFC 9110 10.1.1: an HTTP/1.0 client's 100-continue expectation is ignored.
           if (parser.get().version() >= 11 && beast::iequals(expect, "100-continue")) out.append(continue_100);
@@ -179,26 +256,21 @@ task<void> http_server::serve_connection(int raw_fd) {
         if (used > 0) continue;  // the parser may take more of what is buffered
       }
       // About to wait for the client: first let it have the answers it is owed.
-      if (!co_await flush(fd.get(), out, _limits.write_timeout)) co_return;
+      if (auto sent = flush(); sent && (*sent == SIZE_MAX || !co_await send_rest(fd.get(), out, *sent, c))) co_return;
       bool idle = !parser.got_some();
-      if (idle) deadline = clock::now() + _limits.idle_timeout;
-      else if (deadline == clock::time_point{}) deadline = clock::now() + _limits.header_timeout;
-      auto remaining = std::chrono::duration_cast<std::chrono::nanoseconds>(deadline - clock::now());
-      if (remaining <= 0ns) remaining = 1ns;
-      io_result r = co_await io::recv(fd.get(), in.space(recv_chunk), {.timeout = remaining, .cancel = idle ? &_idle_reads : nullptr});
+      if (idle) c.deadline = clock::now() + _limits.idle_timeout;
+      else if (!header_seen && header_bytes == 0 && in.empty()) c.deadline = clock::now() + _limits.header_timeout;
+      if (idle) _idle.insert(&c);
+      io_result r = co_await io::recv(fd.get(), in.space(recv_chunk), {.cancel = &c.expire});
+      if (idle) _idle.erase(&c);
       if (r.result > 0) {
         in.commit(r.value());
-        if (idle) deadline = clock::now() + _limits.header_timeout;
+        if (idle) c.deadline = clock::now() + _limits.header_timeout;
         continue;
       }
-      if (r.error() == ETIMEDOUT && !idle) {
+      if (c.expired) {
         ++_stats.timeouts;
-        out.clear();
-        response res = server_error(http::status::request_timeout, "request not received in time");
-        serialize_into(res, out);
-        co_await flush(fd.get(), out, _limits.write_timeout);
-      } else if (r.error() == ETIMEDOUT) {
-        ++_stats.timeouts;
+        if (!idle) say_and_close(server_error(http::status::request_timeout, "request not received in time"));
       }
       co_return;  // end of stream, timeout, shutdown or error: nothing more to answer
     }
@@ -207,8 +279,8 @@ task<void> http_server::serve_connection(int raw_fd) {
       ++_stats.rejected;
       auto [status, message] = parse_failure(ec);
       response res = server_error(status, message);
-      serialize_into(res, out);
-      co_await flush(fd.get(), out, _limits.write_timeout);
+      write_response(res, out);
+      if (auto sent = flush(); sent && *sent != SIZE_MAX) co_await send_rest(fd.get(), out, *sent, c);
       break;
     }
 
@@ -220,15 +292,16 @@ task<void> http_server::serve_connection(int raw_fd) {
     res.keep_alive(keep_alive);
     res.set(http::field::server, "polycubed");
     res.prepare_payload();
-    serialize_into(res, out);
+    write_response(res, out);
   }
-  if (!co_await flush(fd.get(), out, _limits.write_timeout)) co_return;
+  if (auto sent = flush(); sent && (*sent == SIZE_MAX || !co_await send_rest(fd.get(), out, *sent, c))) co_return;
   // Graceful close: stop sending, then drain what the client still sends (briefly) so that
   // our last response is not destroyed by a reset.
   ::shutdown(fd.get(), SHUT_WR);
+  c.deadline = clock::now() + 500ms;
   std::byte sink[4096];
-  for (int i = 0; i < 16; ++i) {
-    io_result r = co_await io::recv(fd.get(), sink, {.timeout = 500ms});
+  for (int i = 0; i < 16 && !c.expired; ++i) {
+    io_result r = co_await io::recv(fd.get(), sink, {.cancel = &c.expire});
     if (r.result <= 0) break;
   }
 }

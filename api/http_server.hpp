@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <unordered_set>
 
 #include "api/router.hpp"
 #include "reactor/cancel.hpp"
@@ -50,8 +51,11 @@ class http_server {
   size_t open_connections() const noexcept { return _scope.active(); }
 
  private:
-  struct connection;
+  struct connection_clock;
   task<void> serve_connection(int fd);
+  task<void> converse(int fd, connection_clock& clock);
+  task<bool> send_rest(int fd, std::string& out, size_t sent, connection_clock& clock);
+  static task<void> watchdog(connection_clock& clock, clock::duration period);
   task<response> answer(const request& req);
 
   const router& _router;
@@ -59,7 +63,7 @@ class http_server {
   http_stats _stats;
   acceptor* _acceptor = nullptr;
   bool _stopping = false;
-  cancel_source _idle_reads;  // every connection waiting for a new request reads with this
+  std::unordered_set<connection_clock*> _idle;  // connections waiting for a new request
   task_scope _scope{"http connections"};
 };
 

@@ -74,6 +74,15 @@ void router::add(http::verb method, std::string_view pattern, handler h) {
     if (existing.method == method && same_shape(existing.segments, r.segments))
       throw std::invalid_argument("route " + std::string(http::to_string(method)) + " " + r.pattern +
                                   " is already defined (as " + existing.pattern + ")");
+  bool all_literal = std::all_of(r.segments.begin(), r.segments.end(), [](const segment& seg) { return seg.type == segment::kind::literal; });
+  if (all_literal) {
+    std::string canonical;
+    for (const auto& seg : r.segments) canonical += "/" + seg.text;
+    if (canonical.empty()) canonical = "/";
+    // Only paths that plain_path() can produce are indexed (a literal with '%' or '/' in it
+    // after decoding is matched the general way).
+    if (plain_path(canonical) == std::string_view(canonical)) _literal_routes[canonical].push_back(_routes.size());
+  }
   _routes.push_back(std::move(r));
 }
 
@@ -99,10 +108,26 @@ int router::match(const route& r, const std::vector<std::string>& path, route_pa
   return i == path.size() ? score : -1;
 }
 
+std::optional<std::string_view> router::plain_path(std::string_view path) {
+  while (path.size() > 1 && path.back() == '/') path.remove_suffix(1);
+  if (path.empty() || path.front() != '/') return std::nullopt;
+  if (path.find('%') != std::string_view::npos || path.find("//") != std::string_view::npos) return std::nullopt;
+  return path;
+}
+
 task<response> router::dispatch(const request& req) const {
   std::string_view target = req.target();
   size_t q = target.find('?');
   std::string_view path = target.substr(0, q);
+  if (auto plain = plain_path(path)) {
+    if (auto it = _literal_routes.find(std::string(*plain)); it != _literal_routes.end())
+      for (size_t index : it->second)
+        if (_routes[index].method == req.method()) {
+          route_params params;
+          if (q != std::string_view::npos) params.query = target.substr(q + 1);
+          co_return co_await _routes[index].run(req, params);
+        }
+  }
   std::vector<std::string> segments;
   if (!split_path(path, segments)) co_return error_response(http::status::bad_request, "malformed percent-escape in path " + std::string(path));
 

@@ -4,6 +4,8 @@
 // segments. Segments are percent-decoded before matching; a trailing slash is ignored.
 // Unknown paths answer 404 and known paths with another method 405, both in JSON.
 #include <functional>
+#include <optional>
+#include <unordered_map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -51,8 +53,14 @@ class router {
   // How well a route matches a path: -1 for no match, else higher for more literal segments
   // and, at equal literals, for a route without a catch-all.
   static int match(const route& r, const std::vector<std::string>& path, route_params* params);
+  // The canonical form of a path made of plain literals ("/a/b", no escapes, no empty
+  // segments), or nullopt: such paths are looked up without splitting.
+  static std::optional<std::string_view> plain_path(std::string_view path);
 
   std::vector<route> _routes;
+  // Routes whose pattern is all literals, by canonical path: a match there is always the
+  // best one, found with one hash lookup (the hot routes, like /version, are of this kind).
+  std::unordered_map<std::string, std::vector<size_t>> _literal_routes;
 };
 
 }  // namespace pcn::api

@@ -5,6 +5,7 @@
 // complete at once, never grow the stack, whatever the optimiser or sanitiser does with
 // tail calls. An exception thrown inside propagates to the awaiter.
 #include <coroutine>
+#include <cstddef>
 #include <exception>
 #include <new>
 #include <utility>
@@ -36,7 +37,88 @@ inline void resume_chain(std::coroutine_handle<> h) {
 
 namespace detail {
 
+// Coroutine frames come and go at a high rate (a few per HTTP request): each thread keeps
+// the ones it freed, by size class, for its next allocations instead of going to malloc.
+// A frame freed on another thread than it was allocated on simply joins that thread's
+// cache. Sanitizer builds bypass the cache so that they see every frame.
+class frame_cache {
+ public:
+  static constexpr size_t granule = 64;
+  static constexpr size_t classes = 16;  // frames up to 1 KiB are cached
+  static constexpr size_t kept_per_class = 256;
+
+  static void* allocate(size_t size) {
+    state& s = mine();
+    size_t c = class_of(size);
+    if (c < classes && s.free[c]) {
+      node* n = s.free[c];
+      s.free[c] = n->next;
+      --s.count[c];
+      return n;
+    }
+    return ::operator new(c < classes ? (c + 1) * granule : size);
+  }
+
+  static void deallocate(void* p, size_t size) noexcept {
+    state& s = mine();
+    size_t c = class_of(size);
+    if (!s.closed && c < classes && s.count[c] < kept_per_class) {
+      auto* n = static_cast<node*>(p);
+      n->next = s.free[c];
+      s.free[c] = n;
+      ++s.count[c];
+      return;
+    }
+    ::operator delete(p);
+  }
+
+ private:
+  struct node {
+    node* next;
+  };
+  // Trivially destructible, so it stays usable while other thread-local objects are being
+  // destroyed; the cleanup object empties it at thread exit and closes it.
+  struct state {
+    node* free[classes];
+    size_t count[classes];
+    bool closed;
+  };
+  struct cleanup {
+    ~cleanup() {
+      state& s = raw();
+      s.closed = true;
+      for (node*& head : s.free)
+        while (head) ::operator delete(std::exchange(head, head->next));
+    }
+  };
+  static state& raw() {
+    thread_local state s{};
+    return s;
+  }
+  static state& mine() {
+    thread_local cleanup registered;  // constructed (and so destroyed at exit) on first use
+    (void)registered;
+    return raw();
+  }
+  static size_t class_of(size_t size) { return size == 0 ? 0 : (size - 1) / granule; }
+};
+
+#if defined(__SANITIZE_ADDRESS__)
+inline constexpr bool cache_frames = false;
+#else
+inline constexpr bool cache_frames = true;
+#endif
+
 struct task_promise_base {
+  static void* operator new(size_t size) {
+    if constexpr (cache_frames) return frame_cache::allocate(size);
+    return ::operator new(size);
+  }
+  static void operator delete(void* p, size_t size) noexcept {
+    if constexpr (cache_frames) frame_cache::deallocate(p, size);
+    else ::operator delete(p);
+  }
+
   struct final_awaiter {
     bool await_ready() noexcept { return false; }
     template <typename Promise>
