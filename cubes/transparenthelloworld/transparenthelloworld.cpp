@@ -16,10 +16,7 @@ transparenthelloworld::transparenthelloworld(dataplane::datapath& dp, std::strin
                             .type = type,
                             .code = dataplane::fastpath_code::embedded<transparenthelloworld_xdp, transparenthelloworld_tc>(),
                             .log_level = level,
-                            .constants = {}}) {
-  write(PCN_INGRESS, _ingress);
-  write(PCN_EGRESS, _egress);
-}
+                            .constants = {}}) {}
 
 std::string_view transparenthelloworld::to_string(action a) {
   switch (a) {
@@ -37,22 +34,25 @@ std::optional<transparenthelloworld::action> transparenthelloworld::parse_action
   return std::nullopt;
 }
 
-void transparenthelloworld::set_ingress_action(action a) {
-  write(PCN_INGRESS, a);
-  _ingress = a;
-}
+void transparenthelloworld::set_ingress_action(action a) { apply("ingress_action", _ingress, a); }
 
-void transparenthelloworld::set_egress_action(action a) {
-  write(PCN_EGRESS, a);
-  _egress = a;
-}
+void transparenthelloworld::set_egress_action(action a) { apply("egress_action", _egress, a); }
 
-void transparenthelloworld::write(uint32_t direction, action a) {
-  if (a == action::slowpath)
+// The actions are constants of the fast path: a change reloads it (atomically); a reload
+// the kernel refuses leaves the previous action in force.
+void transparenthelloworld::apply(const char* constant, action& current, action wanted) {
+  if (wanted == action::slowpath)
     throw topology_error(topology_error::kind::invalid,
                          "transparenthelloworld " + name() + ": action SLOWPATH needs the slow path, which this build does not have yet");
-  uint32_t value = a == action::drop ? TRANSPARENTHELLOWORLD_DROP : TRANSPARENTHELLOWORLD_PASS;
-  get_table<uint32_t, uint32_t>("config").set(direction, value);
+  auto value_of = [](action a) { return static_cast<uint32_t>(a == action::drop ? TRANSPARENTHELLOWORLD_DROP : TRANSPARENTHELLOWORLD_PASS); };
+  set_constant(constant, value_of(wanted));
+  try {
+    reload();
+  } catch (...) {
+    set_constant(constant, value_of(current));
+    throw;
+  }
+  current = wanted;
 }
 
 }  // namespace pcn::cubes

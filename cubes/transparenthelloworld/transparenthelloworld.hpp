@@ -24,7 +24,7 @@ class transparenthelloworld final : public dataplane::transparent_cube {
   static std::optional<action> parse_action(std::string_view s);
 
  private:
-  void write(uint32_t direction, action a);
+  void apply(const char* constant, action& current, action wanted);
 
   action _ingress = action::pass;
   action _egress = action::pass;

@@ -8,4 +8,4 @@ enum transparenthelloworld_action {
   TRANSPARENTHELLOWORLD_DROP = 1,
   TRANSPARENTHELLOWORLD_SLOWPATH = 2,
 };
-/* `config` map: key = direction (PCN_INGRESS, PCN_EGRESS), value = the action (__u32). */
+/* The fast path's load-time constants ingress_action and egress_action hold these. */
