@@ -4,6 +4,7 @@
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/json/value.hpp>
+#include <string>
 #include <string_view>
 
 namespace pcn::api {
@@ -16,6 +17,8 @@ using response = http::response<http::string_body>;
 response json_response(http::status status, const boost::json::value& body);
 // A response whose body is JSON text serialised already.
 response json_text_response(http::status status, std::string body);
+// Appends the response, as it goes on the wire, to `out` (call prepare_payload() first).
+void write_response(response& res, std::string& out);
 // The error shape of the REST contract: {"message": "..."}.
 response error_response(http::status status, std::string_view message);
 

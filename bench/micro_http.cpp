@@ -42,18 +42,6 @@ bool parse(std::string_view bytes, http::request_parser<http::string_body>& pars
   return !ec && parser.is_done();
 }
 
-// The server's serialise loop (http_server.cpp keeps it private).
-void serialize_into(response& res, std::string& out) {
-  http::serializer<false, http::string_body> sr(res);
-  beast::error_code ec;
-  do {
-    sr.next(ec, [&](beast::error_code&, const auto& buffers) {
-      for (auto b : beast::buffers_range_ref(buffers)) out.append(static_cast<const char*>(b.data()), b.size());
-      sr.consume(beast::buffer_bytes(buffers));
-    });
-  } while (!ec && !sr.is_done());
-}
-
 // What the server adds to a handler's response before serialising it.
 void finish(response& res, const request& req) {
   res.version(req.version());
@@ -105,7 +93,7 @@ void BM_serialize_json_response(benchmark::State& state) {
     response res = json_response(http::status::ok, body);
     finish(res, req);
     out.clear();
-    serialize_into(res, out);
+    write_response(res, out);
     benchmark::DoNotOptimize(out.data());
   }
 }
@@ -132,7 +120,7 @@ void BM_version_request_whole(benchmark::State& state) {
     if (!res) return state.SkipWithError("dispatch suspended");
     finish(*res, parser.get());
     out.clear();
-    serialize_into(*res, out);
+    write_response(*res, out);
     benchmark::DoNotOptimize(out.data());
   }
 }

@@ -81,12 +81,7 @@ TEST_P(chain_order, five_cubes_on_the_netdev_of_a_port_in_both_directions) {
   veth_host a(h1, "10.92.0.1/24"), b(h2, "10.92.0.2/24");
   testing::test_datapath dp;
   simpleforwarder sf(*dp, "sf", type());
-  sf.add_port("p0");
-  sf.add_port("p1");
-  dp->connect("sf:p0", a.outside());
-  dp->connect("sf:p1", b.outside());
-  sf.set_entry({"p0", simpleforwarder::action::forward, "p1"});
-  sf.set_entry({"p1", simpleforwarder::action::forward, "p0"});
+  testing::forward_between(*dp, sf, a, b);
   auto probes = build_chain(*dp, type(), a.outside());
   ASSERT_EQ(names(dp->chain_of(a.outside())), (std::vector<std::string>{"a", "b", "c", "d", "e"}));
 

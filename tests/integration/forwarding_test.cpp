@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "cubes/simpleforwarder/simpleforwarder.hpp"
+#include "tests/integration/hub.hpp"
 #include "tests/support/netns.hpp"
 #include "tests/support/test_datapath.hpp"
 
@@ -16,19 +17,12 @@ using testing::veth_host;
 
 class forwarding : public ::testing::TestWithParam<cube_type> {};
 
-std::string type_name(const ::testing::TestParamInfo<cube_type>& info) { return std::string(dataplane::to_string(info.param)); }
-
 TEST_P(forwarding, two_hosts_ping_both_ways_through_simpleforwarder) {
   netns h1, h2;
   veth_host a(h1, "10.91.0.1/24"), b(h2, "10.91.0.2/24");
   testing::test_datapath dp;
   simpleforwarder sf(*dp, "sf", GetParam());
-  sf.add_port("p0");
-  sf.add_port("p1");
-  dp->connect("sf:p0", a.outside());
-  dp->connect("sf:p1", b.outside());
-  sf.set_entry({"p0", simpleforwarder::action::forward, "p1"});
-  sf.set_entry({"p1", simpleforwarder::action::forward, "p0"});
+  testing::forward_between(*dp, sf, a, b);
 
   EXPECT_TRUE(ping(h1, "10.91.0.2")) << "h1 -> h2";
   EXPECT_TRUE(ping(h2, "10.91.0.1")) << "h2 -> h1";
@@ -39,7 +33,7 @@ TEST_P(forwarding, two_hosts_ping_both_ways_through_simpleforwarder) {
   EXPECT_EQ(sf.find_port("p0")->status(), dataplane::port_status::up);
 }
 
-INSTANTIATE_TEST_SUITE_P(types, forwarding, ::testing::Values(cube_type::xdp_drv, cube_type::xdp_skb, cube_type::tc), type_name);
+INSTANTIATE_TEST_SUITE_P(types, forwarding, ::testing::Values(cube_type::xdp_drv, cube_type::xdp_skb, cube_type::tc), testing::type_name);
 
 }  // namespace
 }  // namespace pcn

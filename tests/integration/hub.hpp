@@ -7,6 +7,8 @@
 
 #include <string>
 
+#include "cubes/simpleforwarder/simpleforwarder.hpp"
+#include "dataplane/datapath.hpp"
 #include "dataplane/netdev_hooks.hpp"
 #include "dataplane/types.hpp"
 #include "tests/support/netns.hpp"
@@ -38,6 +40,17 @@ inline std::string hooks_on(int ifindex) {
   add("TC ingress", attached_tc_program(ifindex, tc_direction::ingress));
   add("TC egress", attached_tc_program(ifindex, tc_direction::egress));
   return out;
+}
+
+// The usual path between two hosts: ports p0 and p1 of `sf` connected to their veths,
+// forwarding both ways.
+inline void forward_between(dataplane::datapath& dp, cubes::simpleforwarder& sf, const veth_host& a, const veth_host& b) {
+  sf.add_port("p0");
+  sf.add_port("p1");
+  dp.connect(sf.name() + ":p0", a.outside());
+  dp.connect(sf.name() + ":p1", b.outside());
+  sf.set_entry({"p0", cubes::simpleforwarder::action::forward, "p1"});
+  sf.set_entry({"p1", cubes::simpleforwarder::action::forward, "p0"});
 }
 
 // True when an echo request gets no reply within a second.

@@ -95,12 +95,7 @@ TEST_P(netdev_removal, port_goes_down_and_nothing_is_rewired_when_the_name_comes
   veth_host a(h1, "10.96.0.1/24"), b(h2, "10.96.0.2/24");
   testing::test_datapath dp;
   simpleforwarder sf(*dp, "sf", type());
-  sf.add_port("p0");
-  sf.add_port("p1");
-  dp->connect("sf:p0", a.outside());
-  dp->connect("sf:p1", b.outside());
-  sf.set_entry({"p0", simpleforwarder::action::forward, "p1"});
-  sf.set_entry({"p1", simpleforwarder::action::forward, "p0"});
+  testing::forward_between(*dp, sf, a, b);
   probe_cube t1(*dp, "t1", type(), 0), t2(*dp, "t2", type(), 1);
   dp->attach(t1, a.outside(), {chain_position::kind::last, ""});
   dp->attach(t2, a.outside(), {chain_position::kind::last, ""});
