@@ -20,6 +20,7 @@
 #include <fcntl.h>
 #include <memory>
 
+#include "bare_chain.skel.h"
 #include "bare_redirect.skel.h"
 #include "base/unique_fd.hpp"
 #include "bench/suite.hpp"
@@ -169,6 +170,40 @@ class bare_dut {
   skeleton_ptr<bare_redirect>::type _prog;
 };
 
+// The floor of a chain on d0 (XDP): `hops` programs that only tail-call the next through a
+// constant slot, the last redirecting to d1. What a chain of k cubes cannot beat.
+class bare_chain_dut {
+ public:
+  bare_chain_dut(topology& t, cube_type type, unsigned hops) : _t(t), _flags(type == cube_type::xdp_drv ? XDP_FLAGS_DRV_MODE : XDP_FLAGS_SKB_MODE) {
+    for (unsigned i = 0; i <= hops; ++i) {
+      typename skeleton_ptr<bare_chain>::type p(bare_chain::open());
+      if (!p) throw std::runtime_error("fastpath: open the bare chain");
+      p->rodata->next_slot = i < hops ? i + 1 : 0xffffffffu;
+      if (!_programs.empty()) {
+        bpf_map__reuse_fd(p->maps.chain, bpf_map__fd(_programs.front()->maps.chain));
+        bpf_map__reuse_fd(p->maps.chain_out, bpf_map__fd(_programs.front()->maps.chain_out));
+      }
+      if (bare_chain::load(p.get()) != 0) throw std::runtime_error("fastpath: load the bare chain");
+      _programs.push_back(std::move(p));
+    }
+    int array = bpf_map__fd(_programs.front()->maps.chain);
+    for (uint32_t i = 0; i < _programs.size(); ++i) {
+      int fd = bpf_program__fd(_programs[i]->progs.chain_hop);
+      bpf_map_update_elem(array, &i, &fd, BPF_ANY);
+    }
+    uint32_t zero = 0, out = static_cast<uint32_t>(t.d1_index);
+    bpf_map_update_elem(bpf_map__fd(_programs.front()->maps.chain_out), &zero, &out, BPF_ANY);
+    if (bpf_xdp_attach(t.d0_index, bpf_program__fd(_programs.front()->progs.chain_hop), _flags, nullptr) != 0)
+      throw std::runtime_error("fastpath: attach the bare chain");
+  }
+  ~bare_chain_dut() { bpf_xdp_detach(_t.d0_index, _flags, nullptr); }
+
+ private:
+  topology& _t;
+  uint32_t _flags;
+  std::vector<typename skeleton_ptr<bare_chain>::type> _programs;
+};
+
 // The framework on d0: simpleforwarder d0 -> d1, with `chain` pass-through cubes on its
 // ingress port.
 class framework_dut {
@@ -229,9 +264,13 @@ suite_result run_fastpath(const run_context& ctx, const option_values& opts) {
     std::string label = type_label(type);
     topo.set_gro(type != cube_type::xdp_drv);
     figure forwarder{"simpleforwarder/" + label, "Mpps", better::higher, {}, "bare-redirect/" + label, {}};
-    std::vector<figure> chain_figures;
+    std::vector<figure> chain_figures, floor_figures;
     for (unsigned k : chains)
       chain_figures.push_back({"chain-" + std::to_string(k) + "/" + label, "Mpps", better::higher, {}, "simpleforwarder/" + label, {}});
+    // XDP only: k bare tail calls against the bare redirect, the floor of any chain.
+    if (type != cube_type::tc)
+      for (unsigned k : chains)
+        floor_figures.push_back({"bare-tailcalls-" + std::to_string(k) + "/" + label, "Mpps", better::higher, {}, "bare-redirect/" + label, {}});
     for (unsigned round = 0; round < ctx.rounds; ++round) {
       double bare, plain;
       {
@@ -252,6 +291,12 @@ suite_result run_fastpath(const run_context& ctx, const option_values& opts) {
         chain_figures[i].samples.push_back(topo.measure(frames));
         chain_figures[i].baseline_samples.push_back(plain);
       }
+      for (size_t i = 0; i < floor_figures.size(); ++i) {
+        bare_chain_dut dut(topo, type, chains[i]);
+        topo.measure(frames / 10);
+        floor_figures[i].samples.push_back(topo.measure(frames));
+        floor_figures[i].baseline_samples.push_back(bare);
+      }
     }
     result.figures.push_back(forwarder);
     for (auto& f : chain_figures) {
@@ -265,6 +310,14 @@ suite_result run_fastpath(const run_context& ctx, const option_values& opts) {
     if (auto r = ratio(result.figures[result.figures.size() - chain_figures.size() - 1]))
       result.notes.push_back("simpleforwarder/" + label + " reaches " + format_number(*r) + " of the bare " + label +
                              " redirect (goal >= 0.95)");
+    for (auto& f : floor_figures) {
+      if (auto r = ratio(f); r && f.name.find("-0/") == std::string::npos) {
+        unsigned k = std::stoul(f.name.substr(std::string("bare-tailcalls-").size()));
+        result.notes.push_back(f.name + ": each bare tail call alone costs " + format_number((1.0 - std::pow(*r, 1.0 / k)) * 100) +
+                               "% (the floor of a chain)");
+      }
+      result.figures.push_back(std::move(f));
+    }
   }
   return result;
 }

@@ -34,10 +34,14 @@ function(pcn_bpf_object name)
   foreach(def ${ARG_DEFINES})
     list(APPEND includes -D${def})
   endforeach()
+  # No merging of identical code tails: two tail calls whose slots are different load-time
+  # constants must stay two instructions, or the verifier sees one call site with two keys
+  # and makes it an indirect jump (a retpoline here) instead of a direct one.
+  set(no_tail_merge -mllvm -simplifycfg-sink-common=false -mllvm -enable-tail-merge=false)
   add_custom_command(
     OUTPUT ${object}
     COMMAND ${CMAKE_COMMAND} -E make_directory ${out_dir}
-    COMMAND ${PCN_CLANG} -g -O2 -target bpf -D__TARGET_ARCH_${PCN_BPF_ARCH} -Wall -Wno-unused-function
+    COMMAND ${PCN_CLANG} -g -O2 -target bpf -D__TARGET_ARCH_${PCN_BPF_ARCH} ${no_tail_merge} -Wall -Wno-unused-function
             ${includes} -MD -MF ${object}.d -c ${source} -o ${object}
     DEPENDS ${source}
     DEPFILE ${object}.d
