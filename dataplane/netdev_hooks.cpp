@@ -31,9 +31,13 @@ int libxdp_print(enum libxdp_print_level level, const char* format, va_list args
   return 0;
 }
 
-void install_libxdp_logger() {
+// libxdp and libbpf may speak before any object is opened: route both to our logger first.
+void install_loggers() {
   static std::once_flag once;
-  std::call_once(once, [] { libxdp_set_print(libxdp_print); });
+  std::call_once(once, [] {
+    libxdp_set_print(libxdp_print);
+    install_libbpf_logger();
+  });
 }
 
 std::string errno_text(int err) { return std::system_category().message(err < 0 ? -err : err); }
@@ -54,7 +58,7 @@ const char* direction_name(tc_direction d) { return d == tc_direction::ingress ?
 }  // namespace
 
 xdp_attachment attach_xdp(int ifindex, const std::string& ifname, int prog_fd, xdp_mode mode) {
-  install_libxdp_logger();
+  install_loggers();
   xdp_program* prog = xdp_program__from_fd(prog_fd);
   if (long err = libxdp_get_error(prog); err)
     throw bpf_error("attach XDP to " + ifname + ": libxdp cannot use the program: " + errno_text(static_cast<int>(err)));
@@ -75,7 +79,7 @@ xdp_attachment attach_xdp(int ifindex, const std::string& ifname, int prog_fd, x
 }
 
 void detach_xdp(int ifindex, int prog_fd, xdp_mode mode) {
-  install_libxdp_logger();
+  install_loggers();
   xdp_program* prog = xdp_program__from_fd(prog_fd);
   if (libxdp_get_error(prog)) return;
   int rc = xdp_program__detach(prog, ifindex, mode == xdp_mode::native ? XDP_MODE_NATIVE : XDP_MODE_SKB, 0);
@@ -85,12 +89,14 @@ void detach_xdp(int ifindex, int prog_fd, xdp_mode mode) {
 }
 
 uint32_t attached_xdp_program(int ifindex, xdp_mode mode) {
+  install_loggers();
   uint32_t id = 0;
   if (bpf_xdp_query_id(ifindex, static_cast<int>(xdp_flags(mode)), &id) != 0) return 0;
   return id;
 }
 
 void replace_xdp(int ifindex, const std::string& ifname, uint32_t old_id, int prog_fd, xdp_mode mode) {
+  install_loggers();
   unique_fd old(bpf_prog_get_fd_by_id(old_id));
   if (!old) throw bpf_error("replace XDP on " + ifname + ": program " + std::to_string(old_id) + " is gone");
   LIBBPF_OPTS(bpf_xdp_attach_opts, opts, .old_prog_fd = old.get());
@@ -99,6 +105,7 @@ void replace_xdp(int ifindex, const std::string& ifname, uint32_t old_id, int pr
 }
 
 void attach_tc(int ifindex, const std::string& ifname, tc_direction direction, int prog_fd) {
+  install_loggers();
   bpf_tc_hook hook = tc_hook(ifindex, direction);
   hook.attach_point = BPF_TC_INGRESS;  // creating the clsact qdisc creates both hooks
   int rc = bpf_tc_hook_create(&hook);
@@ -110,6 +117,7 @@ void attach_tc(int ifindex, const std::string& ifname, tc_direction direction, i
 }
 
 void detach_tc(int ifindex, tc_direction direction) {
+  install_loggers();
   bpf_tc_hook hook = tc_hook(ifindex, direction);
   LIBBPF_OPTS(bpf_tc_opts, opts, .handle = tc_handle, .priority = tc_priority);
   int rc = bpf_tc_detach(&hook, &opts);
@@ -118,6 +126,7 @@ void detach_tc(int ifindex, tc_direction direction) {
 }
 
 uint32_t attached_tc_program(int ifindex, tc_direction direction) {
+  install_loggers();
   bpf_tc_hook hook = tc_hook(ifindex, direction);
   LIBBPF_OPTS(bpf_tc_opts, opts, .handle = tc_handle, .priority = tc_priority);
   if (bpf_tc_query(&hook, &opts) != 0) return 0;
