@@ -89,8 +89,10 @@ bpf_object_file cube_base::load_object(elf_image image, const std::string& tag, 
   return object;
 }
 
-void cube_base::load_variant(unsigned index, ucube_variant& v) const {
-  v.object = load_object(v.image, "/ucube" + std::to_string(index), v.constants, &_object);
+// Loads a variant's object, sharing the maps of `main` (the cube's object, or the one
+// about to replace it).
+void cube_base::load_variant(unsigned index, ucube_variant& v, const bpf_object_file& main) const {
+  v.object = load_object(v.image, "/ucube" + std::to_string(index), v.constants, &main);
 }
 
 // Points the program arrays at the programs of `object` (and of the variants): each
@@ -143,7 +145,7 @@ void cube_base::reload() {
   std::map<unsigned, ucube_variant> variants;
   for (const auto& [index, v] : _ucube_variants) {
     ucube_variant copy{v.image, v.program, v.constants, {}};
-    copy.object = load_object(copy.image, "/ucube" + std::to_string(index), copy.constants, &fresh);
+    load_variant(index, copy, fresh);
     variants.emplace(index, std::move(copy));
   }
   std::swap(variants, _ucube_variants);
@@ -183,7 +185,7 @@ void cube_base::set_log_level(log::level level) {
 void cube_base::replace_ucube(unsigned index, elf_image image, const std::string& program, std::vector<load_constant> constants) {
   if (index >= PCN_MAX_UCUBES) throw topology_error(topology_error::kind::invalid, _name + ": no μcube index " + std::to_string(index));
   ucube_variant v{image, program, std::move(constants), {}};
-  load_variant(index, v);
+  load_variant(index, v, _object);
   v.object.program_fd(program);  // throws now if the object has no such program
   // The previous variant (if any) is released only after the switch.
   auto previous = _ucube_variants.find(index) != _ucube_variants.end()

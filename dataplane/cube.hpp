@@ -122,7 +122,7 @@ class cube_base {
   void stage_constant(load_constant c);
   bpf_object_file load_object(elf_image image, const std::string& tag, const std::vector<load_constant>& constants,
                               const bpf_object_file* share_maps_with) const;
-  void load_variant(unsigned index, ucube_variant& v) const;
+  void load_variant(unsigned index, ucube_variant& v, const bpf_object_file& main) const;
   void install(const bpf_object_file& object);
   void set_next_hops(const std::array<pcn_hop, 2>& hops);
 
