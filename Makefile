@@ -6,6 +6,13 @@ ASAN_BUILD ?= build-asan
 JOBS       ?= $(shell nproc)
 CMAKE_ARGS ?=
 
+# ASAN=1: every target works on the AddressSanitizer + UBSan build instead
+# (`make ASAN=1 test` runs the whole suite there).
+ifeq ($(ASAN),1)
+BUILD      := $(ASAN_BUILD)
+CMAKE_ARGS += -DPCN_SANITIZE=ON
+endif
+
 .PHONY: all deps build build-asan test test-unit test-asan demo bench clean
 
 all: build
@@ -14,7 +21,7 @@ deps:
 	@scripts/install-deps.sh
 
 build: deps
-	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPCN_WERROR=ON $(CMAKE_ARGS) >/dev/null
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=$(if $(filter 1,$(ASAN)),Debug,RelWithDebInfo) -DPCN_WERROR=ON $(CMAKE_ARGS) >/dev/null
 	@cmake --build $(BUILD) -j $(JOBS)
 
 # AddressSanitizer + UndefinedBehaviorSanitizer build of the unit tests.
