@@ -142,7 +142,7 @@ run_result dataplane_fixture::send(const std::string& netdev, const bytes& frame
   if (family() == hook_family::xdp) return run_xdp(fd, frame, {.ingress_ifindex = ifindex, .rx_queue_index = 0, .metadata = metadata}, repeat);
   tc_input in{.ifindex = ifindex, .ingress_ifindex = entry == hook::ingress ? ifindex : 0, .cb = {}};
   if (metadata.size() > sizeof in.cb) throw std::invalid_argument("skb->cb holds 20 bytes of metadata");
-  std::memcpy(in.cb.data(), metadata.data(), metadata.size());
+  if (!metadata.empty()) std::memcpy(in.cb.data(), metadata.data(), metadata.size());  // data() may be null
   return run_tc(fd, frame, in, repeat);
 }
 
