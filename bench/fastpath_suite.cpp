@@ -18,6 +18,7 @@
 #include <chrono>
 #include <cmath>
 #include <fcntl.h>
+#include <filesystem>
 #include <memory>
 
 #include "bare_chain.skel.h"
@@ -256,7 +257,15 @@ suite_result run_fastpath(const run_context& ctx, const option_values& opts) {
   log::set_level(std::max(log::current_level(), log::level::warn));  // attach reports are not results
   private_netns netns;
   topology topo;
-  dataplane::datapath dp({.pin_root = "/sys/fs/bpf/pcn-bench-" + std::to_string(::getpid()), .clean = true});
+  // Declared before the datapath, so the pins go after it, on every way out.
+  struct pin_root_guard {
+    std::string path;
+    ~pin_root_guard() {
+      std::error_code ec;
+      std::filesystem::remove_all(path, ec);
+    }
+  } pins{"/sys/fs/bpf/pcn-bench-" + std::to_string(::getpid())};
+  dataplane::datapath dp({.pin_root = pins.path, .clean = true});
   dp.finish_restore();
 
   suite_result result{"fastpath", ctx.rounds, {}, {}};
