@@ -111,6 +111,15 @@ void dataplane_fixture::SetUp() {
 
 const veth_pair& dataplane_fixture::veth() { return *_veths.emplace_back(std::make_unique<veth_pair>()); }
 
+void dataplane_fixture::forward_between(cubes::simpleforwarder& sf, const veth_pair& a, const veth_pair& b, bool both_ways) {
+  sf.add_port("p0");
+  sf.add_port("p1");
+  dp().connect(sf.name() + ":p0", a.name());
+  dp().connect(sf.name() + ":p1", b.name());
+  sf.set_entry({"p0", cubes::simpleforwarder::action::forward, "p1"});
+  if (both_ways) sf.set_entry({"p1", cubes::simpleforwarder::action::forward, "p0"});
+}
+
 int dataplane_fixture::code(verdict v) const {
   bool xdp = family() == hook_family::xdp;
   switch (v) {

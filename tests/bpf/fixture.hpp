@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "bpf/pcn_abi.h"
+#include "cubes/simpleforwarder/simpleforwarder.hpp"
 #include "dataplane/datapath.hpp"
 #include "tests/support/packet_builder.hpp"
 #include "tests/support/test_datapath.hpp"
@@ -88,6 +89,8 @@ class dataplane_fixture : public ::testing::TestWithParam<dataplane::cube_type> 
   dataplane::datapath& dp() { return **_dp; }
   // A new veth pair, alive until the end of the test.
   const veth_pair& veth();
+  // Ports p0 and p1 of `sf` on the veths a and b, forwarding p0 -> p1 (and back).
+  void forward_between(cubes::simpleforwarder& sf, const veth_pair& a, const veth_pair& b, bool both_ways = true);
 
   // Runs one packet through the entry program of `netdev`.
   run_result send(const std::string& netdev, const bytes& frame, hook entry = hook::ingress, const bytes& metadata = {},

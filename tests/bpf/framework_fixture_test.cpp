@@ -37,12 +37,7 @@ TEST_P(framework, netdev_entry_redirects_out_of_the_port_the_cube_chooses) {
   const auto& b = veth();
   const auto& idle = veth();
   simpleforwarder sf(dp(), "sf", type());
-  sf.add_port("p0");
-  sf.add_port("p1");
-  dp().connect("sf:p0", a.name());
-  dp().connect("sf:p1", b.name());
-  sf.set_entry({"p0", FORWARD, "p1"});
-  sf.set_entry({"p1", FORWARD, "p0"});
+  forward_between(sf, a, b);
 
   run({
       {.description = "UDP arriving on p0's netdev leaves by p1",
@@ -193,11 +188,7 @@ TEST_P(framework, netdev_entry_resets_the_metadata) {
   // The same holds when the netdev leads to a cube port: the probe sees a clean slate, the
   // cube forwards.
   simpleforwarder sf(dp(), "sf", type());
-  sf.add_port("p0");
-  sf.add_port("p1");
-  dp().connect("sf:p0", a.name());
-  dp().connect("sf:p1", b.name());
-  sf.set_entry({"p0", FORWARD, "p1"});
+  forward_between(sf, a, b, false);
   run({{.description = "garbage metadata on a netdev of a cube port",
         .netdev = a.name(),
         .input = frames::udp_a_to_b(),
@@ -234,12 +225,7 @@ TEST_P(framework, chain_order_on_a_netdev) {
           .entry = hook::egress}});
 
   simpleforwarder sf(dp(), "sf", type());
-  sf.add_port("p0");
-  sf.add_port("p1");
-  dp().connect("sf:p0", x.name());
-  dp().connect("sf:p1", n.name());
-  sf.set_entry({"p0", FORWARD, "p1"});
-  sf.set_entry({"p1", FORWARD, "p0"});
+  forward_between(sf, x, n);
 
   std::vector<fixture> table = {
       {.description = "ingress to a cube port crosses the chain, then the cube",
@@ -288,12 +274,7 @@ TEST_P(framework, chain_order_on_cube_ports) {
   const auto& x = veth();
   const auto& y = veth();
   simpleforwarder sf(dp(), "sf", type());
-  sf.add_port("p0");
-  sf.add_port("p1");
-  dp().connect("sf:p0", x.name());
-  dp().connect("sf:p1", y.name());
-  sf.set_entry({"p0", FORWARD, "p1"});
-  sf.set_entry({"p1", FORWARD, "p0"});
+  forward_between(sf, x, y);
   probe_cube i0(dp(), "i0", type(), 0), i1(dp(), "i1", type(), 1), i2(dp(), "i2", type(), 2);
   probe_cube o0(dp(), "o0", type(), 3), o1(dp(), "o1", type(), 4), o2(dp(), "o2", type(), 5);
   dp().attach(i2, "sf:p0", last());
@@ -386,11 +367,7 @@ TEST_P(framework, repeat_mode_counts_every_run_and_reports_ns_per_packet) {
   const auto& a = veth();
   const auto& b = veth();
   simpleforwarder sf(dp(), "sf", type());
-  sf.add_port("p0");
-  sf.add_port("p1");
-  dp().connect("sf:p0", a.name());
-  dp().connect("sf:p1", b.name());
-  sf.set_entry({"p0", FORWARD, "p1"});
+  forward_between(sf, a, b, false);
 
   constexpr uint32_t repeat = 1000;
   bytes frame = frames::udp_a_to_b();

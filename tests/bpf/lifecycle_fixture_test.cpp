@@ -39,11 +39,7 @@ TEST_P(lifecycle, reload_with_a_new_log_level_keeps_state_and_forwarding) {
   const auto& a = veth();
   const auto& b = veth();
   simpleforwarder sf(dp(), "sf", type());
-  sf.add_port("p0");
-  sf.add_port("p1");
-  dp().connect("sf:p0", a.name());
-  dp().connect("sf:p1", b.name());
-  sf.set_entry({"p0", FORWARD, "p1"});
+  forward_between(sf, a, b, false);
   transparenthelloworld thw(dp(), "thw", type());
   dp().attach(thw, "sf:p1", {});
   thw.set_ingress_action(transparenthelloworld::action::drop);
@@ -115,11 +111,7 @@ TEST_P(lifecycle_with_probe_code, replace_ucube_is_atomic) {
   const auto& a = veth();
   const auto& b = veth();
   simpleforwarder sf(dp(), "sf", type());
-  sf.add_port("p0");
-  sf.add_port("p1");
-  dp().connect("sf:p0", a.name());
-  dp().connect("sf:p1", b.name());
-  sf.set_entry({"p0", FORWARD, "p1"});
+  forward_between(sf, a, b, false);
   probe_cube probe(dp(), "probe", type(), 0);
   dp().attach(probe, "sf:p0", {});
 

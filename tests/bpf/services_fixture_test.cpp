@@ -112,12 +112,7 @@ TEST_P(services, transparenthelloworld_on_a_cube_port) {
   const auto& a = veth();
   const auto& b = veth();
   simpleforwarder sf(dp(), "sf", type());
-  sf.add_port("p0");
-  sf.add_port("p1");
-  dp().connect("sf:p0", a.name());
-  dp().connect("sf:p1", b.name());
-  sf.set_entry({"p0", FORWARD, "p1"});
-  sf.set_entry({"p1", FORWARD, "p0"});
+  forward_between(sf, a, b);
   transparenthelloworld thw(dp(), "thw", type());
   dp().attach(thw, "sf:p0", {});
 
@@ -169,12 +164,7 @@ TEST_P(services, transparenthelloworld_on_a_netdev) {
         .expected = verdict::drop}});
 
   simpleforwarder sf(dp(), "sf", type());
-  sf.add_port("p0");
-  sf.add_port("p1");
-  dp().connect("sf:p0", a.name());
-  dp().connect("sf:p1", b.name());
-  sf.set_entry({"p0", FORWARD, "p1"});
-  sf.set_entry({"p1", FORWARD, "p0"});
+  forward_between(sf, a, b);
   transparenthelloworld thw(dp(), "thw", type());
   dp().attach(thw, a.name(), {});
 
@@ -294,12 +284,7 @@ TEST_P(services, simpleforwarder_entry_whose_outport_is_removed_drops) {
   const auto& a = veth();
   const auto& b = veth();
   simpleforwarder sf(dp(), "sf", type());
-  sf.add_port("p0");
-  sf.add_port("p1");
-  dp().connect("sf:p0", a.name());
-  dp().connect("sf:p1", b.name());
-  sf.set_entry({"p0", FORWARD, "p1"});
-  sf.set_entry({"p1", FORWARD, "p0"});
+  forward_between(sf, a, b);
 
   sf.remove_port("p1");
   run({{.description = "the outport is gone: drop",
