@@ -10,7 +10,7 @@ packages=(
   clang llvm bpftool libelf-dev zlib1g-dev linux-libc-dev
   # libraries
   liburing-dev libbpf-dev libxdp-dev libsimdjson-dev libyang2-dev
-  libboost1.81-dev libboost-json1.81-dev libfmt-dev
+  libboost1.81-dev libboost-json1.81-dev libfmt-dev libyaml-cpp-dev
   # tests and micro-benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   # integration tests and pcn-bench

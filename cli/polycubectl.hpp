@@ -1,0 +1,42 @@
+#pragma once
+// polycubectl as a function: the command line in, text out, an exit status back. main()
+// gives it the real environment and streams; the tests give it their own.
+#include <chrono>
+#include <functional>
+#include <iosfwd>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "cli/http_client.hpp"
+
+namespace pcn::cli {
+
+// Exit statuses.
+inline constexpr int exit_ok = 0;
+inline constexpr int exit_refused = 1;      // the daemon answered with an error
+inline constexpr int exit_bad_input = 2;    // bad command line or stdin document
+inline constexpr int exit_unreachable = 3;  // no daemon, or no complete answer from it
+
+struct environment {
+  std::optional<std::string> url;  // POLYCUBECTL_URL
+  std::chrono::milliseconds timeout{30'000};
+};
+
+struct io {
+  std::ostream& out;
+  std::ostream& err;
+  // The document on stdin, if there is one (asked for only when it may be the body).
+  std::function<std::optional<std::string>()> read_stdin;
+};
+
+// Where to look for the daemon: POLYCUBECTL_URL, or the default TCP address then the
+// default unix socket. Throws std::invalid_argument for a bad URL.
+std::vector<endpoint> endpoints_of(const environment& env);
+
+// `args` are the words after the program's name. `--complete words...` prints completion
+// candidates for the last word, one a line (for polycubectl-completion.bash).
+int run(std::span<const std::string> args, const environment& env, io& io);
+
+}  // namespace pcn::cli
