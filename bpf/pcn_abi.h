@@ -30,7 +30,7 @@ struct pcn_metadata {
   __u32 data[3];   /* cube-defined, carried to the slow path */
 };
 
-#define PCN_MD_FROM_SLOWPATH 0x1 /* injected by userspace: do not send back up */
+#define PCN_MD_FROM_SLOWPATH 0x1 /* sent by a slow-path handler (a cube may use it to avoid loops) */
 
 /* Where a packet goes next: the compiled form of the topology. A cube's ports hold one in
  * its port table; a transparent cube's two successors and a netdev entry's first hop are
@@ -47,6 +47,19 @@ struct pcn_hop {
   __u8 direction; /* direction the next cube sees (transparent cubes) */
   __u16 port;     /* port index the next cube sees as in_port */
   __u32 target;   /* panel slot or ifindex */
+};
+
+/* What the slow path puts in front of a packet it sends into the datapath through its
+ * injection device (an AF_XDP socket transmitting on one end of a veth pair); the
+ * injection program on the other end strips it and follows the hop, with fresh metadata
+ * flagged PCN_MD_FROM_SLOWPATH. TC targets cross the XDP program in the metadata area. */
+#define PCN_INJECT_MAGIC 0x696e6370 /* "pcni" in memory on little-endian hosts */
+
+struct pcn_inject_header {
+  __u32 magic;        /* PCN_INJECT_MAGIC: anything else on the device is dropped */
+  __u8 family;        /* enum pcn_family of the hop */
+  __u8 reserved[3];
+  struct pcn_hop hop; /* a cube (through a port, in a direction) or a netdev */
 };
 
 /* Per-cube counters of what went to userspace, per CPU. */

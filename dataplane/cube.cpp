@@ -1,5 +1,7 @@
 #include "dataplane/cube.hpp"
 
+#include <bpf/bpf.h>
+
 #include <algorithm>
 #include <charconv>
 #include <cstring>
@@ -7,6 +9,7 @@
 #include <set>
 
 #include "dataplane/datapath.hpp"
+#include "slowpath/packet.hpp"
 
 namespace pcn::dataplane {
 namespace {
@@ -15,6 +18,7 @@ constexpr std::string_view master_program = "pcn_master";
 constexpr std::string_view ucube_prefix = "pcn_ucube_";
 constexpr std::string_view ucubes_map = "cube_ucubes";
 constexpr std::string_view port_stats_map = "cube_port_stats";
+constexpr std::string_view cube_stats_map = "cube_stats";
 
 bool valid_name(std::string_view name) {
   if (name.empty() || name.size() > 64) return false;
@@ -32,6 +36,14 @@ void check_name(std::string_view what, std::string_view name) {
 
 uint32_t fast_path_level(log::level l) { return static_cast<uint32_t>(l); }
 
+// Instructions of a loaded program after verification (0 if the kernel does not say).
+uint32_t verified_instructions(int prog_fd) {
+  bpf_prog_info info{};
+  uint32_t len = sizeof info;
+  if (bpf_obj_get_info_by_fd(prog_fd, &info, &len) != 0) return 0;
+  return info.xlated_prog_len / 8;
+}
+
 }  // namespace
 
 std::string port::path() const { return _owner->name() + ":" + _name; }
@@ -45,6 +57,27 @@ port_counters port::counters() const {
     total.tx_bytes += v.tx_bytes;
   });
   return {s.rx_packets, s.rx_bytes, s.tx_packets, s.tx_bytes};
+}
+
+task<void> port::send(slowpath::packet pkt, direction d) {
+  datapath& dp = _owner->owner_datapath();
+  return dp.require_packet_io().send(std::move(pkt), dp.slowpath_target(*this, d), *_owner);
+}
+
+task<void> cube_base::packet_in(slowpath::packet) { co_return; }
+
+slowpath_counters cube_base::slowpath_stats() const {
+  slowpath_counters c = _slowpath;
+  auto stats = get_percpu_table<uint32_t, pcn_cube_stats>(cube_stats_map);
+  pcn_cube_stats k = stats.sum(0, [](pcn_cube_stats& total, const pcn_cube_stats& v) {
+    total.slowpath_packets += v.slowpath_packets;
+    total.slowpath_drops += v.slowpath_drops;
+    total.event_drops += v.event_drops;
+  });
+  c.fastpath_to_slowpath = k.slowpath_packets;
+  c.fastpath_drops = k.slowpath_drops;
+  c.event_drops = k.event_drops;
+  return c;
 }
 
 cube_base::cube_base(datapath& dp, cube_options options)
@@ -173,6 +206,7 @@ void cube_base::set_next_hops(const std::array<pcn_hop, 2>& hops) {
 void cube_base::set_log_level(log::level level) {
   if (level == _log_level) return;
   log::level previous = _log_level;
+  uint32_t before = verified_instructions(master_fd());
   _log_level = level;
   try {
     reload();
@@ -180,6 +214,9 @@ void cube_base::set_log_level(log::level level) {
     _log_level = previous;
     throw;
   }
+  // Messages below the level are gone from the programs: show what that saved.
+  log::info("cube {}: log level {} -> {}: master μcube {} -> {} instructions", _name, log::to_string(previous),
+            log::to_string(level), before, verified_instructions(master_fd()));
 }
 
 void cube_base::replace_ucube(unsigned index, elf_image image, const std::string& program, std::vector<load_constant> constants) {
@@ -268,6 +305,11 @@ std::vector<port*> cube::ports() const {
 }
 
 transparent_cube::transparent_cube(datapath& dp, cube_options options) : cube_base(dp, std::move(options)) {}
+
+task<void> transparent_cube::send(slowpath::packet pkt, direction d) {
+  datapath& dp = owner_datapath();
+  return dp.require_packet_io().send(std::move(pkt), next_hops()[static_cast<size_t>(d)], *this);
+}
 
 transparent_cube::~transparent_cube() {
   if (_parent.empty() || owner_datapath().keeps_kernel_state()) return;

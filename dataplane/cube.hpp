@@ -15,11 +15,50 @@
 #include "dataplane/object.hpp"
 #include "dataplane/table.hpp"
 #include "dataplane/types.hpp"
+#include "reactor/task.hpp"
+
+namespace pcn::slowpath {
+class packet;     // slowpath/packet.hpp: a packet of the slow path, in a frame of its UMEM
+class slow_path;  // slowpath/slow_path.hpp
+}  // namespace pcn::slowpath
 
 namespace pcn::dataplane {
 
 class datapath;
 class cube;
+class cube_base;
+
+// The slow path as the SDK sees it: what carries the packets handlers send back into the
+// datapath (implemented by slowpath::slow_path, which registers with the datapath).
+class packet_io {
+ public:
+  // Sends the packet to `target` (a hop of the topology) on behalf of cube `from`.
+  virtual task<void> send(slowpath::packet pkt, pcn_hop target, cube_base& from) = 0;
+
+ protected:
+  ~packet_io() = default;
+};
+
+// What a cube's fast path told its control plane with pcn_notify().
+struct notification {
+  uint16_t in_port;  // md->in_port when it was sent
+  uint32_t reason;
+  std::array<uint32_t, 3> data;
+};
+
+// A cube's slow path: handlers started and refused, and what its fast path counted.
+struct slowpath_counters {
+  uint64_t packets_in = 0;      // handed to packet_in()
+  uint64_t overload_drops = 0;  // refused: too many of the cube's handlers were running
+  uint64_t handler_errors = 0;  // packet_in() threw
+  uint64_t packets_out = 0;     // sent by the cube's handlers
+  uint64_t out_drops = 0;       // sent to nowhere (an unconnected port) or refused by the kernel
+  uint32_t in_flight = 0;       // handlers running now
+  // Summed over CPUs from the fast path's own counters:
+  uint64_t fastpath_to_slowpath = 0;  // pcn_pkt_controller() calls that reached the slow path
+  uint64_t fastpath_drops = 0;        // pcn_pkt_controller() calls with nobody listening, or a full queue
+  uint64_t event_drops = 0;           // notifications and log messages lost (ring buffer full)
+};
 
 struct cube_options {
   std::string name;
@@ -43,6 +82,13 @@ class port {
   std::string path() const;
   // Packet and byte counters of this port, summed over CPUs.
   port_counters counters() const;
+
+  // Slow path: sends a packet through this port. egress: it leaves the cube through the
+  // port as pcn_pkt_redirect() would (the port's transparent cubes outbound, then the
+  // peer: a netdev's wire, or the peer cube's port); ingress: it enters the cube through
+  // the port as if it came from the peer (the port's transparent cubes inbound, then the
+  // cube's fast path with md->in_port = this port). An unconnected port drops it (egress).
+  task<void> send(slowpath::packet pkt, direction d);
 
  private:
   friend class datapath;
@@ -100,6 +146,18 @@ class cube_base {
   // The master μcube, e.g. to run packets through it with BPF_PROG_TEST_RUN.
   int master_fd() const;
 
+  // ---- slow path ----
+  // A packet the fast path sent up with pcn_pkt_controller(): a view of the frame (no
+  // copy) with the metadata (reason, in_port or direction, data[0..2]). Runs on the cube's
+  // shard as a coroutine of its own, so it may co_await without holding up other packets;
+  // when too many of the cube's handlers are running the packet is dropped and counted
+  // instead. The default drops the packet.
+  virtual task<void> packet_in(slowpath::packet pkt);
+  // A pcn_notify() of the fast path. The default ignores it.
+  virtual void on_notify(const notification&) {}
+  // The counters of the cube's slow path, the fast path's included.
+  slowpath_counters slowpath_stats() const;
+
   // Where a transparent cube's packets go next, [PCN_INGRESS] and [PCN_EGRESS]: load-time
   // constants, so that a change reloads the cube (atomically). The datapath decides them;
   // a detached cube drops.
@@ -126,6 +184,8 @@ class cube_base {
   void install(const bpf_object_file& object);
   void set_next_hops(const std::array<pcn_hop, 2>& hops);
 
+  friend class slowpath::slow_path;  // keeps _slowpath up to date
+
   datapath* _datapath;
   std::string _name;
   std::string _service;
@@ -137,6 +197,7 @@ class cube_base {
   std::array<pcn_hop, 2> _next_hops{};  // [PCN_INGRESS], [PCN_EGRESS]
   bpf_object_file _object;
   std::map<unsigned, ucube_variant> _ucube_variants;  // replaced μcubes, by index
+  slowpath_counters _slowpath;  // the userspace half; slowpath_stats() adds the kernel's
 };
 
 // A cube with ports (bridge, router...). Packets enter through a port (md->in_port) and
@@ -174,6 +235,9 @@ class transparent_cube : public cube_base {
   bool transparent() const noexcept override { return true; }
   // Where it is attached ("cube:port" or a netdev), empty when detached.
   const std::string& parent() const noexcept { return _parent; }
+  // Slow path: lets a packet continue in direction d after this cube, as pcn_pkt_pass()
+  // would. A detached cube drops it.
+  task<void> send(slowpath::packet pkt, direction d);
 
  protected:
   transparent_cube(datapath& dp, cube_options options);

@@ -311,6 +311,8 @@ uint32_t datapath::register_cube(cube_base& c) {
     throw bpf_error("register cube " + c.name() + ": " + errno_text(errno));
   _used_slots[fi].insert(*slot);
   _cubes[c.name()] = &c;
+  if (_by_slot[fi].size() <= *slot) _by_slot[fi].resize(*slot + 1);
+  _by_slot[fi][*slot] = &c;
   return *slot;
 }
 
@@ -318,6 +320,7 @@ void datapath::unregister_cube(cube_base& c) {
   auto it = _cubes.find(c.name());
   if (it == _cubes.end() || it->second != &c) return;
   _cubes.erase(it);
+  _by_slot[family_index(c.family())][c.slot()] = nullptr;
   for (auto w = _written_ports.begin(); w != _written_ports.end();)
     w = w->first.first == &c ? _written_ports.erase(w) : std::next(w);
   if (_keep_kernel_state) return;  // the next run re-adopts it
@@ -356,9 +359,8 @@ cube_base* datapath::find_cube(std::string_view name) const {
 }
 
 cube_base* datapath::find_cube(hook_family family, uint32_t slot) const {
-  for (const auto& [name, c] : _cubes)
-    if (c->family() == family && c->slot() == slot) return c;
-  return nullptr;
+  const auto& by_slot = _by_slot[family_index(family)];
+  return slot < by_slot.size() ? by_slot[slot] : nullptr;
 }
 
 std::vector<cube_base*> datapath::cubes() const {
@@ -384,6 +386,29 @@ std::string datapath::xdp_attach_report() const {
   std::string out;
   for (const auto& [netdev, report] : _xdp_modes_seen) out += (out.empty() ? "" : "; ") + report;
   return out;
+}
+
+packet_io& datapath::require_packet_io() const {
+  if (!_packet_io) throw std::logic_error("send a packet from the slow path: this datapath has no slow path");
+  return *_packet_io;
+}
+
+pcn_hop datapath::slowpath_target(const port& p, direction d) const {
+  return d == direction::ingress ? inbound_head(p) : outbound_head(p);
+}
+
+void datapath::set_xdp_netdev_listener(xdp_netdev_listener listener) {
+  _xdp_listener = std::move(listener);
+  if (_xdp_listener) _xdp_listener(_xdp_netdevs_reported);
+}
+
+void datapath::report_xdp_netdevs(const std::map<std::string, hook_plan>& plans) {
+  std::map<int, std::string> xdp;
+  for (const auto& [name, plan] : plans)
+    if (plan.family == hook_family::xdp) xdp.emplace(_netdevs.at(name).ifindex, name);
+  if (xdp == _xdp_netdevs_reported) return;
+  _xdp_netdevs_reported = std::move(xdp);
+  if (_xdp_listener) _xdp_listener(_xdp_netdevs_reported);
 }
 
 std::unique_ptr<bpf_object_file> datapath::load_entry(hook_family family, tc_direction direction, const pcn_hop& hop,

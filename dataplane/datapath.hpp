@@ -8,6 +8,7 @@
 // Everything is pinned under a root (default /sys/fs/bpf/polycube), so forwarding goes on
 // while the owning process restarts: a new datapath on the same root re-adopts the cubes
 // re-created with the same names, and finish_restore() removes whatever was not.
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -72,6 +73,23 @@ class datapath {
   // How XDP entry programs were attached (for the start-up report).
   std::string xdp_attach_report() const;
 
+  // ---- slow path ----
+  // The slow path registers here (null: none); port::send() goes through it.
+  void set_packet_io(packet_io* io) noexcept { _packet_io = io; }
+  packet_io* packet_out() const noexcept { return _packet_io; }
+  packet_io& require_packet_io() const;  // throws std::logic_error without a slow path
+  // Where a packet a handler sends through port p goes first: the head of p's inbound
+  // lane (ingress) or of its outbound lane (egress).
+  pcn_hop slowpath_target(const port& p, direction d) const;
+  // Told after every change of the topology, and at once, which netdevs carry the XDP
+  // entry program (ifindex -> name): the slow path's AF_XDP sockets follow them.
+  using xdp_netdev_listener = std::function<void(const std::map<int, std::string>&)>;
+  void set_xdp_netdev_listener(xdp_netdev_listener listener);
+  // A framework map (bpf/pcn_maps.h, PCN_MAP_*), e.g. the slow path's XSKMAP, or for an
+  // object of the framework's own that declares them.
+  int framework_map_fd(std::string_view map) const;
+  bool is_framework_map(std::string_view map) const;
+
   // ---- netdev events (from rtnetlink) ----
   // The netdev disappeared: its ports go DOWN with their peer reset, the transparent
   // cubes on it are detached. Nothing is re-wired when it comes back.
@@ -132,9 +150,7 @@ class datapath {
   void set_panel_slot(hook_family family, uint32_t slot, int prog_fd);
   std::string cube_pin_dir(const std::string& cube) const;
   std::string framework_pin_path(const std::string& map) const;
-  int framework_map_fd(std::string_view map) const;
   std::string public_pin_path(const std::string& map) const;
-  bool is_framework_map(std::string_view map) const;
   void port_added(port& p);
   void port_removed(port& p);
 
@@ -167,6 +183,7 @@ class datapath {
   std::unique_ptr<bpf_object_file> load_entry(hook_family family, tc_direction direction, const pcn_hop& hop,
                                               const std::string& netdev) const;
   void sync_hooks(const std::map<std::string, hook_plan>& plans);
+  void report_xdp_netdevs(const std::map<std::string, hook_plan>& plans);
   void update_entry(int ifindex, hook_state& state, tc_direction direction, const pcn_hop& hop);
   void detach_entry(int ifindex, const hook_state& state, tc_direction direction);
 
@@ -178,6 +195,7 @@ class datapath {
   int _registry_fd = -1;
 
   std::map<std::string, cube_base*, std::less<>> _cubes;
+  std::vector<cube_base*> _by_slot[2];  // per hook family: how fast-path messages name cubes
   std::set<uint32_t> _used_slots[2];  // per hook family
   std::map<std::string, previous_cube, std::less<>> _previous;  // not (yet) re-adopted
   std::map<std::string, std::vector<transparent_cube*>> _chains;  // parent -> chain
@@ -188,6 +206,10 @@ class datapath {
   std::set<uint32_t> _written_devmap;
   std::map<int, hook_state> _hooks;  // by ifindex
   std::map<std::string, std::string> _xdp_modes_seen;  // netdev -> how its XDP entry was attached
+
+  packet_io* _packet_io = nullptr;
+  xdp_netdev_listener _xdp_listener;
+  std::map<int, std::string> _xdp_netdevs_reported;
 };
 
 }  // namespace pcn::dataplane

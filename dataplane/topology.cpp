@@ -392,6 +392,7 @@ void datapath::rewire() {
     _written_ports[key] = v;
   }
   sync_hooks(plans);
+  report_xdp_netdevs(plans);
 
   // 3. Remove what is no longer wanted (not while a restart is still re-creating cubes:
   //    what the previous run left keeps forwarding until finish_restore()).

@@ -50,6 +50,9 @@ struct port_counters {
 
 enum class port_status { up, down };
 
+// Which way a packet crosses a port or a transparent cube (PCN_INGRESS / PCN_EGRESS).
+enum class direction : uint8_t { ingress = 0, egress = 1 };
+
 // Where a transparent cube goes in a chain.
 struct chain_position {
   enum class kind { last, first, before, after } where = kind::last;
