@@ -1,6 +1,9 @@
-// polycubed: the service-agnostic daemon. Starts one reactor per core, serves the REST API
-// on every shard (TCP, SO_REUSEPORT) and on a unix socket (shard 0), and shuts down
-// cleanly on SIGINT/SIGTERM: stop accepting, finish requests in flight, drain, exit 0.
+// polycubed: the service-agnostic daemon. Starts one reactor per core, owns the data plane
+// and the datastore on the control shard (shard 0), restores the saved configuration (or
+// boots an appliance topology), serves the REST API on every shard (TCP, SO_REUSEPORT) and
+// on a unix socket (shard 0), and shuts down cleanly on SIGINT/SIGTERM: stop accepting,
+// finish requests in flight, drain, exit 0 — leaving the data plane forwarding for the
+// next start unless told otherwise.
 #include <signal.h>
 #include <unistd.h>
 
@@ -9,10 +12,17 @@
 #include <memory>
 #include <vector>
 
+#include "api/datastore.hpp"
 #include "api/framework_routes.hpp"
 #include "api/http_server.hpp"
+#include "api/management_routes.hpp"
+#include "api/persistence.hpp"
 #include "base/log.hpp"
+#include "cubes/builtin.hpp"
+#include "daemon/boot.hpp"
 #include "daemon/options.hpp"
+#include "dataplane/datapath.hpp"
+#include "dataplane/netdev_monitor.hpp"
 #include "reactor/engine.hpp"
 #include "reactor/listen.hpp"
 #include "reactor/when_all.hpp"
@@ -76,16 +86,43 @@ task<void> stop_this_shard(daemon_state& state) {
   }
 }
 
-task<void> wait_and_stop(signal_waiter& signals, daemon_state& state, unsigned shards) {
+task<void> stop_all(signal_waiter& signals, daemon_state& state, unsigned shards, cancel_source& stop_monitor) {
   int signo = co_await signals.next(&state.wake_main);
   if (signo) log::info("polycubed: {} received, shutting down", signo == SIGINT ? "SIGINT" : "SIGTERM");
   state.stopping = true;
+  stop_monitor.request_cancel();
   for (unsigned n = 0; n < shards; ++n) co_await on_shard(n, [&state] { return stop_this_shard(state); });
 }
 
+// Follows netdevs going away: their ports go DOWN, peers are reset, and the saved
+// configuration says so.
+task<void> follow_netdevs(api::datastore& store, cancel_source& stop) {
+  dataplane::netdev_monitor monitor;
+  co_await monitor.run(
+      [&store](const dataplane::link_event& e) {
+        if (e.what != dataplane::link_event::kind::removed) return;
+        store.datapath().netdev_removed(e.ifindex, e.name);
+        reactor::current().background().spawn(store.external_change());
+      },
+      stop);
+}
+
 task<int> run_daemon(const options& opts, signal_waiter& signals) {
+  dataplane::datapath dp({.pin_root = opts.bpf_pin_root, .clean = opts.cubes_dump_clean_init});
+  api::datastore store(dp);
+  for (auto& service : cubes::builtin_services()) store.add_service(std::move(service));
+  std::unique_ptr<api::config_file> saved;
+  if (!opts.cubes_dump_file.empty()) saved = std::make_unique<api::config_file>(store, opts.cubes_dump_file);
+
+  bool booted = co_await boot(opts, store, saved.get());
+  if (!booted) co_return 1;
+  if (saved) store.on_committed([&saved] { return saved->save(); });
+
   api::router routes;
   api::add_version_route(routes, version);
+  api::management_options management{.max_body_bytes = opts.max_body_bytes};
+  api::add_framework_routes(routes, store, management);
+  api::add_service_routes(routes, store, management);
 
   unsigned shards = engine::instance().size();
   daemon_state state;
@@ -93,15 +130,24 @@ task<int> run_daemon(const options& opts, signal_waiter& signals) {
   std::vector<task<void>> serving;
   for (unsigned n = 0; n < shards; ++n)
     serving.push_back(on_shard(n, [&routes, &opts, &state] { return serve_shard(routes, opts, state); }));
+  cancel_source stop_monitor;
 
-  log::info("polycubed {}: REST API on {}:{}{}, {} shard(s)", version, opts.address, opts.port,
-            opts.unix_socket.empty() ? "" : " and " + opts.unix_socket, shards);
-  co_await when_all(when_all(std::move(serving)), wait_and_stop(signals, state, shards));
+  log::info("polycubed {}: REST API on {}:{}{}, {} shard(s); {} service(s), {} cube(s)", version, opts.address,
+            opts.port, opts.unix_socket.empty() ? "" : " and " + opts.unix_socket, shards, store.services().size(),
+            store.cube_names().size());
+  co_await when_all(when_all(std::move(serving)), follow_netdevs(store, stop_monitor),
+                    stop_all(signals, state, shards, stop_monitor));
   if (!state.failure.empty()) {
     log::critical("polycubed: {}", state.failure);
     co_return 1;
   }
-  log::info("polycubed: stopped");
+  if (!opts.clean_dataplane_on_exit) {
+    dp.keep_kernel_state_on_exit();
+    log::info("polycubed: stopped; the data plane keeps forwarding ({} cube(s)) until the next start",
+              store.cube_names().size());
+  } else {
+    log::info("polycubed: stopped; data plane removed");
+  }
   co_return 0;
 }
 

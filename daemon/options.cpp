@@ -25,6 +25,11 @@ constexpr option_spec specs[] = {
     {"logfile", 0, true, "log to this file instead of stderr"},
     {"max-body-size", 0, true, "largest request body accepted, in bytes (default 67108864)"},
     {"config-file", 0, true, "read options from this file of 'key: value' lines"},
+    {"cubes-dump-file", 0, true, "save the configuration here and restore it at start (default /etc/polycube/cubes.yaml; '' for none)"},
+    {"cubes-dump-clean-init", 0, false, "start empty: clear the saved configuration and the data plane"},
+    {"config", 0, true, "appliance mode: boot the topology of this YAML or JSON file (all or nothing)"},
+    {"bpf-pin-root", 0, true, "where the data plane pins its programs and maps (default /sys/fs/bpf/polycube)"},
+    {"clean-dataplane-on-exit", 0, false, "remove the data plane on exit instead of leaving it forwarding"},
     {"help", 'h', false, "show this help"},
     {"version", 'v', false, "show the version"},
 };
@@ -70,6 +75,18 @@ void apply(options& o, std::string_view name, const std::string& value) {
     o.logfile = value;
   } else if (name == "max-body-size") {
     o.max_body_bytes = parse_number<size_t>(name, value, 1024, size_t{1} << 32);
+  } else if (name == "cubes-dump-file") {
+    o.cubes_dump_file = value;
+  } else if (name == "cubes-dump-clean-init") {
+    o.cubes_dump_clean_init = value.empty() || value == "true";
+  } else if (name == "config") {
+    if (value.empty()) throw std::invalid_argument("--config: empty file name");
+    o.topology_file = value;
+  } else if (name == "bpf-pin-root") {
+    if (!value.starts_with("/")) throw std::invalid_argument("--bpf-pin-root: '" + value + "' is not an absolute path");
+    o.bpf_pin_root = value;
+  } else if (name == "clean-dataplane-on-exit") {
+    o.clean_dataplane_on_exit = value.empty() || value == "true";
   } else if (name == "help") {
     o.show_help = true;
   } else if (name == "version") {

@@ -19,6 +19,15 @@ struct options {
   log::level loglevel = log::level::info;
   std::string logfile;  // empty: stderr
   size_t max_body_bytes = 64 * 1024 * 1024;
+  // Persistence: every acknowledged change is saved here and restored at start.
+  std::string cubes_dump_file = "/etc/polycube/cubes.yaml";  // empty: no persistence
+  bool cubes_dump_clean_init = false;  // start empty: clear the file and the data plane
+  // Appliance mode: boot this topology (YAML or JSON), all or nothing, instead of the saved one.
+  std::string topology_file;
+  std::string bpf_pin_root = "/sys/fs/bpf/polycube";
+  // On exit, remove every program and map instead of leaving the data plane forwarding
+  // until the next start re-adopts it.
+  bool clean_dataplane_on_exit = false;
   bool show_help = false;
   bool show_version = false;
 };

@@ -130,6 +130,11 @@ inline auto write(int fd, std::span<const std::byte> buffer, uint64_t offset = -
                  [=](io_uring_sqe* s) { io_uring_prep_write(s, fd, buffer.data(), buffer.size(), offset); }, options);
 }
 
+// Flushes a file's data and metadata to its device (fsync(2)).
+inline auto fsync(int fd, io_options options = {}) {
+  return make_io("fsync", [=](io_uring_sqe* s) { io_uring_prep_fsync(s, fd, 0); }, options);
+}
+
 // The address must stay valid until the connect completes (keep it in the caller's frame).
 inline auto connect(int fd, const sockaddr* address, socklen_t length, io_options options = {}) {
   return make_io("connect", [=](io_uring_sqe* s) { io_uring_prep_connect(s, fd, address, length); }, options);

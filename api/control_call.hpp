@@ -1,0 +1,20 @@
+#pragma once
+// Management requests run on the control shard, where the datastore and the datapath live;
+// the HTTP connection that got the request may be on any shard. control_call() hops there,
+// runs the handler, hops back, and turns what the handler threw into the REST error shape
+// ({"message": ...} with 400/404/405/409/413, 500 for anything unexpected).
+#include <functional>
+
+#include "api/http.hpp"
+#include "reactor/task.hpp"
+
+namespace pcn::api {
+
+inline constexpr unsigned control_shard = 0;
+
+task<response> control_call(std::function<task<response>()> handler);
+
+// The same mapping, for handlers that run where they are.
+response error_for_current_exception();
+
+}  // namespace pcn::api

@@ -1,0 +1,115 @@
+#pragma once
+// The management plane's model of the world: the services the daemon knows (with their
+// compiled YANG schemas) and every cube's configuration. Every change goes through here:
+// it is validated whole, applied to the data plane (the framework's leaves by the
+// framework, the rest by the cube's handlers), undone whole if any step fails, and only
+// then kept, announced to the persistence layer, and acknowledged.
+//
+// Leaves every cube has are owned by the framework and read live from the data plane:
+// uuid, type (set at creation), service-name, loglevel, ports (name, uuid, status, peer,
+// tcubes) and, for transparent cubes, parent. A cube's own leaves are the service's.
+//
+// Lives on the control shard (shard 0), with the datapath; not thread-safe. Requests on
+// one cube are serialised; requests on different cubes interleave when handlers suspend.
+#include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
+#include <functional>
+#include <map>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "api/schema/context.hpp"
+#include "api/schema/path.hpp"
+#include "api/service.hpp"
+#include "dataplane/datapath.hpp"
+#include "reactor/async_mutex.hpp"
+#include "reactor/task.hpp"
+
+namespace pcn::api {
+
+namespace json = boost::json;
+
+// A service the daemon knows: its definition and its compiled model.
+struct service_entry {
+  service_definition definition;
+  std::unique_ptr<schema::schema_context> context;
+  const schema::service_schema* schema = nullptr;
+  std::string origin;  // "builtin" or the plugin's path
+};
+
+class datastore {
+ public:
+  explicit datastore(dataplane::datapath& dp);
+  ~datastore();
+  datastore(const datastore&) = delete;
+  datastore& operator=(const datastore&) = delete;
+
+  dataplane::datapath& datapath() noexcept { return _datapath; }
+
+  // ---- services ----
+  // Compiles the service's model and adds it. Throws schema::model_error for a model that
+  // does not load, std::invalid_argument for a name already taken.
+  const service_entry& add_service(service_definition definition, std::string origin = "builtin");
+  // Throws schema::request_error 404 (unknown) or 409 (cubes of it exist).
+  void remove_service(std::string_view name);
+  const service_entry* find_service(std::string_view name) const;
+  std::vector<const service_entry*> services() const;
+
+  // ---- cubes ----
+  // The service of a cube, or null.
+  const service_entry* service_of(std::string_view cube) const;
+  std::vector<std::string> cube_names(std::string_view service = {}) const;
+  bool has_cube(std::string_view cube) const { return _cubes.contains(cube); }
+
+  // Creates a cube from `body` (the validated configuration of POST /<service>/<cube>/).
+  task<void> create_cube(const service_entry& service, const std::string& name, const json::value& body);
+  task<void> delete_cube(const std::string& name);
+
+  // The cube as GET shows it (configuration, framework leaves, state).
+  json::object view(std::string_view cube) const;
+  // GET below the cube: what `target` designates in the view. 404 when absent.
+  json::value read(const schema::resolved_path& target) const;
+  // POST/PUT/PATCH/DELETE below the cube (POST/DELETE of the cube itself: create/delete).
+  // `body` is validated already. Answers an action's output, null otherwise.
+  task<json::value> change(const schema::resolved_path& target, schema::method m, const json::value& body);
+
+  // ---- topology (POST /connect, /disconnect, /attach, /detach) ----
+  task<void> connect(const std::string& peer1, const std::string& peer2);
+  task<void> disconnect(const std::string& peer1, const std::string& peer2);
+  task<void> attach(const std::string& cube, const std::string& parent, const dataplane::chain_position& position);
+  task<void> detach(const std::string& cube);
+
+  // ---- the whole configuration (persistence and appliance files) ----
+  // {"cubes": [{"service-name": ..., "name": ..., ...}], "attachments": [{"cube", "port",
+  // "position"}]}: what it takes to rebuild the topology, in an order that rebuilds it.
+  json::object dump() const;
+  // Creates everything in `document` (same shape) on top of what exists; all or nothing:
+  // on any failure, what was created is removed again and the error names the cube.
+  task<void> load(const json::value& document);
+
+  // Called after every acknowledged change (awaited before the answer goes out).
+  void on_committed(std::function<task<void>()> hook) { _committed = std::move(hook); }
+  // Tell the store that the data plane changed under it (a netdev disappeared).
+  task<void> external_change();
+
+ private:
+  struct cube_record;
+  cube_record& record(std::string_view cube) const;
+  json::object live_config(const cube_record& r) const;  // configuration, framework leaves live
+  task<void> apply_change(cube_record& r, json::object before, json::object after);
+  task<void> committed();
+
+  dataplane::datapath& _datapath;
+  std::map<std::string, std::unique_ptr<service_entry>, std::less<>> _services;
+  std::map<std::string, std::unique_ptr<cube_record>, std::less<>> _cubes;
+  std::function<task<void>()> _committed;
+  bool _loading = false;  // load() commits once, at the end
+};
+
+// Maps the data plane's topology_error onto the REST status it stands for.
+[[noreturn]] void rethrow_as_request_error(const dataplane::topology_error& e, std::string path = {});
+
+}  // namespace pcn::api

@@ -1,0 +1,9 @@
+#include "cubes/builtin.hpp"
+
+namespace pcn::cubes {
+
+std::vector<api::service_definition> builtin_services() {
+  return {helloworld_service(), transparenthelloworld_service(), simpleforwarder_service()};
+}
+
+}  // namespace pcn::cubes

@@ -1,0 +1,46 @@
+// transparenthelloworld's control plane: an action per direction.
+#include "api/service.hpp"
+#include "cubes/builtin.hpp"
+#include "cubes/transparenthelloworld/transparenthelloworld.hpp"
+#include "pcn_cube_transparenthelloworld_yang.hpp"
+
+namespace pcn::cubes {
+namespace {
+
+class transparenthelloworld_control final : public api::managed_cube {
+ public:
+  explicit transparenthelloworld_control(const api::cube_setup& s) : _cube(s.datapath, s.name, s.type, s.level) {}
+
+  dataplane::cube_base& fastpath() override { return _cube; }
+
+  task<void> apply(const api::json::object& before, const api::json::object& after) override {
+    try {
+      set(after);
+    } catch (...) {
+      set(before);
+      throw;
+    }
+    co_return;
+  }
+
+ private:
+  void set(const api::json::object& config) {
+    using thw = transparenthelloworld;
+    if (auto a = thw::parse_action(api::string_member(config, "ingress-action", "PASS")); a && *a != _cube.ingress_action())
+      _cube.set_ingress_action(*a);
+    if (auto a = thw::parse_action(api::string_member(config, "egress-action", "PASS")); a && *a != _cube.egress_action())
+      _cube.set_egress_action(*a);
+  }
+
+  transparenthelloworld _cube;
+};
+
+}  // namespace
+
+api::service_definition transparenthelloworld_service() {
+  return {.name = "transparenthelloworld",
+          .modules = schema::embedded::pcn_cube_transparenthelloworld(),
+          .create = [](const api::cube_setup& s) { return std::make_unique<transparenthelloworld_control>(s); }};
+}
+
+}  // namespace pcn::cubes

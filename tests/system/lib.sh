@@ -1,0 +1,120 @@
+# Shared by the system tests: the real polycubed and polycubectl, driven like a user would,
+# with hosts in network namespaces. Every name is unique to the run; everything is removed
+# on exit, whatever happened. Source it, then call pcn_start.
+#
+#   POLYCUBED / POLYCUBECTL   the binaries (ctest passes them)
+#   pcn_start [flags...]      starts the daemon on a free 127.0.0.1 port with a private pin
+#                             root, dump file and unix socket; exports POLYCUBECTL_URL
+#   pcn_host NAME ADDR/LEN    a namespace with a veth; its peer (in this namespace) is
+#                             printed: connect cubes to it
+#   api METHOD PATH [BODY]    curl to the REST API; prints the body, sets $API_STATUS
+#   expect_status CODE ...    api, then fails unless the status is CODE
+#   fail MESSAGE              stops the test with the message (exit 1)
+set -euo pipefail
+
+: "${POLYCUBED:?POLYCUBED must name the polycubed binary}"
+: "${POLYCUBECTL:=}"
+
+skip() { echo "SKIP: $*"; exit 77; }
+fail() { echo "FAIL: $*" >&2; [[ -n "${PCN_DIR:-}" && -f "$PCN_DIR/log" ]] && { echo "--- daemon log (tail) ---" >&2; tail -n 40 "$PCN_DIR/log" >&2; }; exit 1; }
+step() { echo "== $*"; }
+
+[[ $(id -u) -eq 0 ]] || skip "needs root (network namespaces, BPF)"
+command -v curl >/dev/null || skip "needs curl"
+
+PCN_RUN="$$$RANDOM"
+PCN_RUN="${PCN_RUN: -6}"
+PCN_DIR=$(mktemp -d "/tmp/pcn-system-$PCN_RUN.XXXX")
+PCN_PIN_ROOT="/sys/fs/bpf/pcn-system-$PCN_RUN"
+PCN_NETNS=()
+PCN_DAEMON_PID=""
+PCN_PORT=""
+
+pcn_cleanup() {
+  set +e
+  pcn_stop >/dev/null 2>&1
+  for ns in "${PCN_NETNS[@]}"; do ip netns del "$ns" 2>/dev/null; done
+  # Whatever a daemon left pinned (it keeps the data plane on exit by default).
+  rm -rf "$PCN_PIN_ROOT" 2>/dev/null
+  rm -rf "$PCN_DIR"
+}
+trap pcn_cleanup EXIT
+
+# Runs the daemon in the background with the flags of this run plus "$@".
+pcn_launch() {
+  local port
+  for _ in 1 2 3 4 5; do
+    port=$((20000 + RANDOM % 30000))
+    "$POLYCUBED" --addr 127.0.0.1 --port "$port" --unix-socket "$PCN_DIR/sock" --bpf-pin-root "$PCN_PIN_ROOT" \
+      --cubes-dump-file "$PCN_DIR/cubes.yaml" --loglevel DEBUG --logfile "$PCN_DIR/log" "$@" &
+    PCN_DAEMON_PID=$!
+    PCN_PORT=$port
+    export POLYCUBECTL_URL="http://127.0.0.1:$port/polycube/v1/"
+    for _ in $(seq 1 100); do
+      if curl -sf "http://127.0.0.1:$port/polycube/v1/version" >/dev/null 2>&1; then return 0; fi
+      kill -0 "$PCN_DAEMON_PID" 2>/dev/null || break
+      sleep 0.1
+    done
+    # Exited: a taken port is worth another try; anything else is the caller's business.
+    if ! kill -0 "$PCN_DAEMON_PID" 2>/dev/null; then
+      PCN_EXIT=0
+      wait "$PCN_DAEMON_PID" 2>/dev/null || PCN_EXIT=$?
+      PCN_DAEMON_PID=""
+      grep -q "in use" "$PCN_DIR/log" 2>/dev/null && continue
+      return 1
+    fi
+    fail "polycubed did not answer on port $port within 10 s"
+  done
+  return 1
+}
+
+pcn_start() { pcn_launch "$@" || fail "polycubed did not start (exit ${PCN_EXIT:-?})"; }
+
+# Stops the daemon (SIGTERM) and waits for it; its exit status in $PCN_EXIT.
+pcn_stop() {
+  [[ -n "$PCN_DAEMON_PID" ]] || return 0
+  kill -TERM "$PCN_DAEMON_PID" 2>/dev/null
+  for _ in $(seq 1 100); do kill -0 "$PCN_DAEMON_PID" 2>/dev/null || break; sleep 0.1; done
+  kill -KILL "$PCN_DAEMON_PID" 2>/dev/null
+  PCN_EXIT=0
+  wait "$PCN_DAEMON_PID" 2>/dev/null || PCN_EXIT=$?
+  PCN_DAEMON_PID=""
+}
+
+# pcn_host NAME ADDR/LEN: prints the veth left in this namespace.
+pcn_host() {
+  local ns="pcn$PCN_RUN$1" outer="pcn$PCN_RUN$1o"
+  ip netns add "$ns"
+  PCN_NETNS+=("$ns")
+  ip link add "$outer" type veth peer name eth0 netns "$ns"
+  ip -n "$ns" link set lo up
+  ip -n "$ns" addr add "$2" dev eth0
+  ip -n "$ns" link set eth0 up
+  ip link set "$outer" up
+  echo "$outer"
+}
+host_ns() { echo "pcn$PCN_RUN$1"; }
+
+# ping from host A to an address: succeeds when at least one reply came back.
+ping_ok() { ip netns exec "$(host_ns "$1")" ping -c 3 -i 0.2 -W 1 "$2" >/dev/null 2>&1; }
+
+api() {
+  local method=$1 path=$2 body=${3:-}
+  local args=(-s -o "$PCN_DIR/body" -w '%{http_code}' -X "$method" "http://127.0.0.1:$PCN_PORT/polycube/v1/$path")
+  [[ -n "$body" ]] && args+=(-H 'Content-Type: application/json' --data-binary "$body")
+  API_STATUS=$(curl "${args[@]}")
+  cat "$PCN_DIR/body"
+}
+
+# expect_status CODE METHOD PATH [BODY]: the body goes to stdout.
+expect_status() {
+  local want=$1
+  shift
+  local out
+  out=$(api "$@")
+  [[ "$API_STATUS" == "$want" ]] || fail "$1 $2: status $API_STATUS, expected $want: $out"
+  echo "$out"
+}
+
+# expect_contains TEXT HAYSTACK
+expect_contains() { [[ "$2" == *"$1"* ]] || fail "expected '$1' in: $2"; }
