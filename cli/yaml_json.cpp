@@ -194,12 +194,15 @@ std::optional<json::value> core_float(std::string_view s) {
   size_t mantissa = digits();
   if (i < s.size() && s[i] == '.') ++i, mantissa += digits();
   if (mantissa == 0) return std::nullopt;
+  bool fraction_or_exponent = i > 0 && s.find('.') != std::string_view::npos;
   if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
+    fraction_or_exponent = true;
     ++i;
     if (i < s.size() && (s[i] == '-' || s[i] == '+')) ++i;
     if (digits() == 0) return std::nullopt;
   }
-  if (i != s.size()) return std::nullopt;
+  // Digits alone are an integer: one too large for 64 bits stays text rather than lose digits.
+  if (i != s.size() || !fraction_or_exponent) return std::nullopt;
   std::string_view number = s[0] == '+' ? s.substr(1) : s;
   double d{};
   auto [end, ec] = std::from_chars(number.data(), number.data() + number.size(), d);
