@@ -27,7 +27,7 @@ std::string value_text(const json::value& v) {
   return out;
 }
 
-std::string items(const json::array& a) { return fmt::format("[{} items]", a.size()); }
+std::string items(const json::array& a) { return fmt::format("[{} item{}]", a.size(), a.size() == 1 ? "" : "s"); }
 
 class readable {
  public:
@@ -61,12 +61,16 @@ class readable {
       }
     for (const auto& [k, child] : o) {
       if (!child.is_array() || is_value(child) || hidden(path + std::string(k)) || k == "_links") continue;
-      if (_depth > 1) {
-        _out += '\n';
+      if (_depth <= 1) {
+        line(indent, std::string(k) + ": " + items(child.get_array()));
+        continue;
+      }
+      if (!_out.empty()) _out += '\n';  // a table stands apart from what precedes it
+      if (child.get_array().empty()) {
+        line(indent, std::string(k) + ": " + items(child.get_array()));
+      } else {
         line(indent, std::string(k) + ":");
         table(child.get_array(), indent + 1, path + std::string(k) + ".");
-      } else {
-        line(indent, std::string(k) + ": " + items(child.get_array()));
       }
     }
   }
