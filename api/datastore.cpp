@@ -276,12 +276,17 @@ task<void> datastore::apply_change(cube_record& r, json::object before, json::ob
           std::string peer = text_of(entry, "peer");
           if (!p || p->peer() == peer) continue;
           std::string old = p->peer();
+          // Pushed first: set_peer may have let go of the old peer before refusing the new one.
+          undo.push_now([this, p, old] {
+            if (p->peer() != old) _datapath.set_peer(*p, old);
+          });
           try {
             _datapath.set_peer(*p, peer);
           } catch (const topology_error& e) {
-            rethrow_as_request_error(e, "ports/" + p->name() + "/peer");
+            // A peer that does not exist is a bad value in the body, not a missing resource.
+            throw request_error(e.what_kind() == topology_error::kind::conflict ? 409 : 400,
+                                "ports/" + p->name() + "/peer", e.what());
           }
-          undo.push_now([this, p, old] { _datapath.set_peer(*p, old); });
         }
       }
     }

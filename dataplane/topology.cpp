@@ -173,8 +173,10 @@ void datapath::restore(const topology_snapshot& s) {
 template <typename Mutation>
 void datapath::change(Mutation mutate) {
   topology_snapshot before = snapshot();
-  mutate();
   try {
+    // A mutation may refuse half-way (after letting go of an old peer): undone like a
+    // rewiring the kernel refuses.
+    mutate();
     rewire();
   } catch (...) {
     restore(before);

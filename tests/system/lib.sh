@@ -7,7 +7,7 @@
 #                             root, dump file and unix socket; exports POLYCUBECTL_URL
 #   pcn_host NAME ADDR/LEN    a namespace with a veth; its peer (in this namespace) is
 #                             printed: connect cubes to it
-#   api METHOD PATH [BODY]    curl to the REST API; prints the body, sets $API_STATUS
+#   api METHOD PATH [BODY]    curl to the REST API; prints the body; api_status prints the status
 #   expect_status CODE ...    api, then fails unless the status is CODE
 #   fail MESSAGE              stops the test with the message (exit 1)
 set -euo pipefail
@@ -73,9 +73,9 @@ pcn_start() { pcn_launch "$@" || fail "polycubed did not start (exit ${PCN_EXIT:
 # Stops the daemon (SIGTERM) and waits for it; its exit status in $PCN_EXIT.
 pcn_stop() {
   [[ -n "$PCN_DAEMON_PID" ]] || return 0
-  kill -TERM "$PCN_DAEMON_PID" 2>/dev/null
+  kill -TERM "$PCN_DAEMON_PID" 2>/dev/null || true
   for _ in $(seq 1 100); do kill -0 "$PCN_DAEMON_PID" 2>/dev/null || break; sleep 0.1; done
-  kill -KILL "$PCN_DAEMON_PID" 2>/dev/null
+  kill -KILL "$PCN_DAEMON_PID" 2>/dev/null || true
   PCN_EXIT=0
   wait "$PCN_DAEMON_PID" 2>/dev/null || PCN_EXIT=$?
   PCN_DAEMON_PID=""
@@ -90,6 +90,8 @@ pcn_host() {
   ip -n "$ns" link set lo up
   ip -n "$ns" addr add "$2" dev eth0
   ip -n "$ns" link set eth0 up
+  # Frames an XDP program redirects into a veth are dropped unless its peer has GRO on.
+  ip netns exec "$ns" ethtool -K eth0 gro on >/dev/null 2>&1 || true
   ip link set "$outer" up
   echo "$outer"
 }
@@ -102,9 +104,11 @@ api() {
   local method=$1 path=$2 body=${3:-}
   local args=(-s -o "$PCN_DIR/body" -w '%{http_code}' -X "$method" "http://127.0.0.1:$PCN_PORT/polycube/v1/$path")
   [[ -n "$body" ]] && args+=(-H 'Content-Type: application/json' --data-binary "$body")
-  API_STATUS=$(curl "${args[@]}")
+  # Callers read the status from a file: api usually runs in a $(...) subshell.
+  curl "${args[@]}" >"$PCN_DIR/status" || echo 000 >"$PCN_DIR/status"
   cat "$PCN_DIR/body"
 }
+api_status() { cat "$PCN_DIR/status"; }
 
 # expect_status CODE METHOD PATH [BODY]: the body goes to stdout.
 expect_status() {
@@ -112,7 +116,7 @@ expect_status() {
   shift
   local out
   out=$(api "$@")
-  [[ "$API_STATUS" == "$want" ]] || fail "$1 $2: status $API_STATUS, expected $want: $out"
+  [[ $(api_status) == "$want" ]] || fail "$1 $2: status $(api_status), expected $want: $out"
   echo "$out"
 }
 

@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# Persistence and appliance mode: every acknowledged change survives a restart (cubes,
+# ports, peers, attachments), forwarding goes on while the daemon is down, a corrupt file
+# is kept aside, an appliance file boots all or nothing.
+source "$(dirname "$0")/lib.sh"
+
+v1=$(pcn_host a 10.9.1.1/24)
+v2=$(pcn_host b 10.9.1.2/24)
+
+step "a configuration made through the API"
+pcn_start
+expect_status 201 POST simpleforwarder/sf/ "{\"ports\":[{\"name\":\"p1\",\"peer\":\"$v1\"},{\"name\":\"p2\",\"peer\":\"$v2\"}],\"actions\":[{\"inport\":\"p1\",\"action\":\"FORWARD\",\"outport\":\"p2\"},{\"inport\":\"p2\",\"action\":\"FORWARD\",\"outport\":\"p1\"}]}" >/dev/null
+expect_status 201 POST transparenthelloworld/tw/ '{"loglevel":"DEBUG"}' >/dev/null
+expect_status 200 POST attach '{"cube":"tw","port":"sf:p1"}' >/dev/null
+ping_ok a 10.9.1.2 || fail "no ping through sf"
+grep -q '"sf"' "$PCN_DIR/cubes.yaml" || fail "the saved file lacks sf"
+
+step "restart: the data plane forwards while the daemon is down, then everything is restored"
+pcn_stop
+[[ $PCN_EXIT == 0 ]] || fail "polycubed exited with $PCN_EXIT"
+ping_ok a 10.9.1.2 || fail "forwarding stopped with the daemon"
+pcn_start
+out=$(expect_status 200 GET simpleforwarder/sf/)
+expect_contains "\"peer\":\"$v1\"" "$out"
+expect_contains '"tcubes":["tw"]' "$out"
+expect_contains '"outport":"p2"' "$out"
+out=$(expect_status 200 GET transparenthelloworld/tw/)
+expect_contains '"loglevel":"DEBUG"' "$out"
+expect_contains '"parent":"sf:p1"' "$out"
+ping_ok a 10.9.1.2 || fail "no ping after restart"
+grep -q "re-adopts" "$PCN_DIR/log" || fail "the cubes were not re-adopted"
+
+step "a change after restart is saved too"
+expect_status 200 DELETE simpleforwarder/sf/actions/p2/ >/dev/null
+pcn_stop
+pcn_start
+out=$(expect_status 200 GET simpleforwarder/sf/actions/)
+[[ "$out" != *'"inport":"p2"'* ]] || fail "the deleted action came back: $out"
+
+step "a corrupt file is kept aside and the daemon starts empty"
+pcn_stop
+echo '{"cubes": [' >"$PCN_DIR/cubes.yaml"
+pcn_start
+[[ $(expect_status 200 GET cubes) == "{}" ]] || fail "cubes from a corrupt file"
+ls "$PCN_DIR"/cubes.yaml.corrupt-* >/dev/null 2>&1 || fail "the corrupt file was not kept aside"
+grep -q '"cubes": \[$' "$PCN_DIR"/cubes.yaml.corrupt-* || fail "the kept file is not the corrupt one"
+
+step "--cubes-dump-clean-init starts empty"
+expect_status 201 POST helloworld/h0/ '{}' >/dev/null
+pcn_stop
+pcn_start --cubes-dump-clean-init
+[[ $(expect_status 200 GET cubes) == "{}" ]] || fail "cubes despite --cubes-dump-clean-init"
+
+step "appliance: a bad topology file stops the daemon and leaves nothing"
+pcn_stop
+cat >"$PCN_DIR/bad.yaml" <<YAML
+cubes:
+  - service-name: helloworld
+    name: hw9
+    action: FORWARD
+    ports:
+      - name: p1
+        peer: $v1
+  - service-name: nosuchservice
+    name: x
+YAML
+if pcn_launch --config "$PCN_DIR/bad.yaml"; then fail "polycubed started with a bad topology"; fi
+grep -q "nosuchservice" "$PCN_DIR/log" || fail "the error does not name the bad service"
+ip link show "$v1" | grep -q xdp && fail "a program was left on $v1"
+tc filter show dev "$v1" ingress 2>/dev/null | grep -q bpf && fail "a TC program was left on $v1"
+
+step "appliance: a good topology file boots everything"
+cat >"$PCN_DIR/good.yaml" <<YAML
+# two hosts through a helloworld, a transparent cube on the way in
+cubes:
+  - service-name: helloworld
+    name: hw
+    type: XDP_DRV
+    action: FORWARD
+    ports:
+      - {name: p1, peer: $v1}
+      - {name: p2, peer: $v2}
+  - service-name: transparenthelloworld
+    name: th
+    type: XDP_DRV
+attachments:
+  - {cube: th, port: "hw:p1"}
+YAML
+pcn_start --config "$PCN_DIR/good.yaml"
+ping_ok a 10.9.1.2 || fail "no ping through the appliance topology"
+out=$(expect_status 200 GET helloworld/hw/ports/p1/)
+expect_contains '"tcubes":["th"]' "$out"
+echo PASS
