@@ -48,6 +48,7 @@ class datastore {
   datastore& operator=(const datastore&) = delete;
 
   dataplane::datapath& datapath() noexcept { return _datapath; }
+  const dataplane::datapath& datapath() const noexcept { return _datapath; }
 
   // ---- services ----
   // Compiles the service's model and adds it. Throws schema::model_error for a model that

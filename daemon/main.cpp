@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <iostream>
 #include <memory>
 #include <vector>
@@ -16,6 +17,7 @@
 #include "api/framework_routes.hpp"
 #include "api/http_server.hpp"
 #include "api/management_routes.hpp"
+#include "api/metrics.hpp"
 #include "api/persistence.hpp"
 #include "base/log.hpp"
 #include "cubes/builtin.hpp"
@@ -94,6 +96,33 @@ task<void> stop_all(signal_waiter& signals, daemon_state& state, unsigned shards
   for (unsigned n = 0; n < shards; ++n) co_await on_shard(n, [&state] { return stop_this_shard(state); });
 }
 
+// The daemon's figures for /metrics: HTTP counters summed over the shards (each read on
+// its own shard).
+task<api::daemon_health> gather_health(daemon_state& state, std::chrono::steady_clock::time_point started) {
+  api::daemon_health h;
+  h.uptime_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  h.shards = static_cast<unsigned>(state.servers.size());
+  for (unsigned n = 0; n < h.shards; ++n) {
+    api::http_stats s = co_await on_shard(n, [&state, n] {
+      api::http_stats total;
+      if (shard_server* server = state.servers[n])
+        for (auto* http : {server->tcp.get(), server->local.get()})
+          if (http) {
+            total.connections += http->stats().connections;
+            total.requests += http->stats().requests;
+            total.rejected += http->stats().rejected;
+            total.timeouts += http->stats().timeouts;
+          }
+      return total;
+    });
+    h.http_connections += s.connections;
+    h.http_requests += s.requests;
+    h.http_rejected += s.rejected;
+    h.http_timeouts += s.timeouts;
+  }
+  co_return h;
+}
+
 // Follows netdevs going away: their ports go DOWN, peers are reset, and the saved
 // configuration says so.
 task<void> follow_netdevs(api::datastore& store, cancel_source& stop) {
@@ -127,6 +156,8 @@ task<int> run_daemon(const options& opts, signal_waiter& signals) {
   unsigned shards = engine::instance().size();
   daemon_state state;
   state.servers.assign(shards, nullptr);
+  const auto started = std::chrono::steady_clock::now();
+  api::add_metrics_route(routes, store, [&state, started] { return gather_health(state, started); });
   std::vector<task<void>> serving;
   for (unsigned n = 0; n < shards; ++n)
     serving.push_back(on_shard(n, [&routes, &opts, &state] { return serve_shard(routes, opts, state); }));

@@ -122,3 +122,22 @@ expect_status() {
 
 # expect_contains TEXT HAYSTACK
 expect_contains() { [[ "$2" == *"$1"* ]] || fail "expected '$1' in: $2"; }
+
+# check_prometheus FILE: the text exposition format, as promtool would check it (promtool
+# itself is used too when it is installed): sample lines well formed, every family with
+# HELP and TYPE before its samples, counters named *_total.
+check_prometheus() {
+  if command -v promtool >/dev/null; then promtool check metrics <"$1" || fail "promtool refuses the metrics"; fi
+  awk '
+    /^# HELP / { help[$3] = 1; next }
+    /^# TYPE / { if (!help[$3]) { print "TYPE before HELP: " $3; bad = 1 }; type[$3] = $4;
+                 if ($4 == "counter" && $3 !~ /_total$/) { print "counter without _total: " $3; bad = 1 }; next }
+    /^#/ { next }
+    {
+      if ($0 !~ /^[a-zA-Z_:][a-zA-Z0-9_:]*(\{([a-zA-Z_][a-zA-Z0-9_]*="([^"\\]|\\.)*",?)*\})? -?[0-9.eE+]+$/) {
+        print "malformed sample: " $0; bad = 1; next }
+      name = $0; sub(/[{ ].*/, "", name)
+      if (!(name in type)) { print "sample without TYPE: " name; bad = 1 }
+    }
+    END { exit bad }' "$1" || fail "malformed metrics (above)"
+}

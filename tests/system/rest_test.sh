@@ -27,6 +27,14 @@ ping_ok a 10.9.0.2 && fail "ping went through with action DROP"
 expect_status 200 PATCH helloworld/hw0/action/ '"FORWARD"' >/dev/null
 ping_ok a 10.9.0.2 || fail "no ping after action back to FORWARD"
 
+step "metrics count what crossed the ports"
+api GET metrics >"$PCN_DIR/metrics"
+[[ $(api_status) == 200 ]] || fail "GET metrics: $(api_status)"
+check_prometheus "$PCN_DIR/metrics"
+grep -Eq '^polycube_port_packets_total\{cube="hw0",port="p1",direction="ingress"\} [1-9]' "$PCN_DIR/metrics" ||
+  fail "no ingress packets counted on hw0:p1: $(grep port_packets "$PCN_DIR/metrics")"
+grep -q '^polycube_cube_info{cube="hw0",service="helloworld",type="'"$TYPE"'"} 1' "$PCN_DIR/metrics" || fail "no cube_info for hw0"
+
 step "bad requests change nothing"
 out=$(expect_status 400 PATCH helloworld/hw0/ '{"action":"BOGUS"}')
 expect_contains 'action' "$out"
