@@ -47,7 +47,9 @@ std::vector<std::string> row(std::string keyword, std::string type, std::string 
 
 std::vector<std::string> param_row(const json::value& p, std::string keyword) {
   std::string description = member(p, "description");
-  if (const json::value* d = p.get_object().if_contains("default")) description += " (default: " + scalar_text(*d) + ")";
+  const json::value* d = p.get_object().if_contains("default");
+  if (d && description.find("default") == std::string::npos)  // models often say it already
+    description += fmt::format("{}default: {}{}", description.empty() ? "" : " (", scalar_text(*d), description.empty() ? "" : ")");
   return row(std::move(keyword), member(p, "type"), std::move(description));
 }
 
@@ -56,6 +58,10 @@ std::string keyword_table(const rows& body) {
   rows all{row("Keyword", "Type", "Description")};
   for (const auto& r : body) {
     std::vector<std::string> shifted;
+    if (r.size() == 1) {  // a section title stays at the margin
+      all.push_back(r);
+      continue;
+    }
     for (const auto& cell : r) shifted.push_back(cell.empty() ? cell : " " + cell);
     all.push_back(std::move(shifted));
   }

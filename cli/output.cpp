@@ -208,7 +208,7 @@ std::string scalar_text(const json::value& v) {
 std::string columns(const std::vector<std::vector<std::string>>& rows, size_t indent) {
   std::vector<size_t> widths;
   for (const auto& row : rows)
-    for (size_t i = 0; i < row.size(); ++i) {
+    for (size_t i = 0; i + 1 < row.size(); ++i) {  // nothing follows a row's last cell: it sets no width
       if (widths.size() <= i) widths.push_back(0);
       widths[i] = std::max(widths[i], row[i].size());
     }

@@ -10,7 +10,8 @@
 namespace pcn::cli {
 
 // Rows as aligned columns (two spaces apart), each line prefixed by `indent` spaces and
-// stripped of trailing blanks. Rows may have fewer cells than others.
+// stripped of trailing blanks. Rows may have fewer cells than others; the last cell of a
+// row does not widen its column (a one-cell row is a title across the table).
 std::string columns(const std::vector<std::vector<std::string>>& rows, size_t indent = 0);
 
 // The answer in the format asked for; ends with a newline unless empty.
