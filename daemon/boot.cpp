@@ -1,6 +1,8 @@
 #include "daemon/boot.hpp"
 
 #include "base/log.hpp"
+#include "cli/yaml_json.hpp"
+#include "daemon/embedded_topology.hpp"
 
 namespace pcn::daemon {
 
@@ -20,7 +22,8 @@ task<std::string> load_document(api::datastore& store, const api::json::value& d
 task<bool> boot_appliance(const options& opts, api::datastore& store) {
   api::json::value document;
   try {
-    document = api::read_topology_file(opts.topology_file);
+    document = opts.topology_file == embedded_topology_name ? yaml_json::parse_document(embedded_default_topology)
+                                                            : api::read_topology_file(opts.topology_file);
   } catch (const std::exception& e) {
     log::critical("appliance topology: {}", e.what());
     co_return false;

@@ -11,6 +11,9 @@
 
 namespace pcn::daemon {
 
+// --config with this name boots the topology carried in the binary (daemon/appliance/).
+inline constexpr std::string_view embedded_topology_name = "embedded:default";
+
 // False when the daemon must not start (the reason is logged). `saved` may be null.
 task<bool> boot(const options& opts, api::datastore& store, api::config_file* saved);
 

@@ -27,7 +27,7 @@ constexpr option_spec specs[] = {
     {"config-file", 0, true, "read options from this file of 'key: value' lines"},
     {"cubes-dump-file", 0, true, "save the configuration here and restore it at start (default /etc/polycube/cubes.yaml; '' for none)"},
     {"cubes-dump-clean-init", 0, false, "start empty: clear the saved configuration and the data plane"},
-    {"config", 0, true, "appliance mode: boot the topology of this YAML or JSON file (all or nothing)"},
+    {"config", 0, true, "appliance mode: boot the topology of this YAML or JSON file (all or nothing); embedded:default for the built-in one"},
     {"bpf-pin-root", 0, true, "where the data plane pins its programs and maps (default /sys/fs/bpf/polycube)"},
     {"clean-dataplane-on-exit", 0, false, "remove the data plane on exit instead of leaving it forwarding"},
     {"help", 'h', false, "show this help"},
