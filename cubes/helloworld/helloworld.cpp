@@ -1,6 +1,7 @@
 #include "cubes/helloworld/helloworld.hpp"
 
 #include "cubes/helloworld/helloworld_abi.h"
+#include "slowpath/packet.hpp"
 #include "helloworld_tc.skel.h"
 #include "helloworld_xdp.skel.h"
 
@@ -35,11 +36,16 @@ std::optional<helloworld::action> helloworld::parse_action(std::string_view s) {
 }
 
 void helloworld::set_action(action a) {
-  if (a == action::slowpath)
-    throw topology_error(topology_error::kind::invalid,
-                         "helloworld " + name() + ": action SLOWPATH needs the slow path, which this build does not have yet");
   _action = a;
   write_config();
+}
+
+task<void> helloworld::packet_in(slowpath::packet pkt) {
+  // SLOWPATH: out of the other port, as FORWARD does in the fast path.
+  dataplane::port* out = nullptr;
+  for (auto* p : ports())
+    if (p->index() != pkt.in_port()) out = p;
+  if (out) co_await out->send(std::move(pkt), dataplane::direction::egress);
 }
 
 void helloworld::on_port_added(dataplane::port& p) {

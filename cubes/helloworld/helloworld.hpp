@@ -1,6 +1,7 @@
 #pragma once
 // helloworld: a standard cube with at most two ports and one action for every packet:
-// DROP, FORWARD (to the other port) or SLOWPATH (to userspace).
+// DROP, FORWARD (to the other port) or SLOWPATH (to userspace, whose handler sends the
+// packet out of the other port).
 #include <string>
 
 #include "dataplane/cube.hpp"
@@ -21,6 +22,7 @@ class helloworld final : public dataplane::cube {
   static std::optional<action> parse_action(std::string_view s);
 
  private:
+  task<void> packet_in(slowpath::packet pkt) override;
   void on_port_added(dataplane::port& p) override;
   void on_port_removed(dataplane::port& p) override;
   // `leaving`: a port being removed, still listed until it is gone.
