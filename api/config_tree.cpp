@@ -197,11 +197,10 @@ void edit_config(json::object& cube, const resolved_path& target, method m, cons
     case method::post:
       if (n.kind == node_kind::list) {
         if (!existing) existing = &loc.parent->emplace(n.name, json::array()).first->value();
-        for (const auto& e : body.get_array()) {
+        for (const auto& e : body.get_array())
           if (find_entry(existing->get_array(), n, e.get_object()))
             throw request_error(409, target.path, "entry " + json::serialize(e) + " already exists");
-          existing->get_array().push_back(e);
-        }
+        for (const auto& e : body.get_array()) existing->get_array().push_back(e);
         return;
       }
       if (existing) throw request_error(409, target.path, "already exists");
