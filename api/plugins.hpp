@@ -5,6 +5,9 @@
 //
 //   extern "C" const pcn::api::service_definition* pcn_service_plugin();
 //
+// Its framework symbols resolve in polycubed, which exports them (ENABLE_EXPORTS): a
+// plugin uses the SDK the built-in services use (tests/system/plugin/ is one).
+//
 // The object stays loaded while its service is known; DELETE /services/<name> (refused while
 // cubes of it exist) forgets the service and unloads the object.
 #include <string>
