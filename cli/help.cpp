@@ -162,52 +162,63 @@ std::string help_text(const json::value& doc, command cmd, const std::vector<std
 }
 
 std::string local_help(std::string_view topic, command cmd) {
-  if (topic == "connect" || topic == "disconnect") {
-    std::string t(topic);
-    return keyword_table({row("<peer1>", "cube:port or netdev", "Endpoint of the link (e.g. br1:port1)"),
-                          row("<peer2>", "cube:port or netdev", "Other endpoint of the link (e.g. r1:port2 or veth1)")}) +
-           "\nExample:\n polycubectl " + t + " br1:port1 r1:port2\n";
-  }
-  if (topic == "attach")
-    return keyword_table({row("<cube>", "cube", "Transparent cube to attach (e.g. fw1)"),
-                          row("<port>", "cube:port or netdev", "Port or netdev to attach it to (e.g. r1:port2 or eth0)"),
-                          row("position=value", "auto | first | last", "Where in the port's chain (default auto)"),
-                          row("before=value", "cube", "Place it before this cube"),
-                          row("after=value", "cube", "Place it after this cube")}) +
-           "\nExample:\n polycubectl attach fw1 r1:port2 position=first\n";
-  if (topic == "detach")
-    return keyword_table({row("<cube>", "cube", "Transparent cube to detach (e.g. fw1)"),
-                          row("<port>", "cube:port or netdev", "Port or netdev it is attached to (e.g. r1:port2 or eth0)")}) +
-           "\nExample:\n polycubectl detach fw1 r1:port2\n";
-  if (topic == "services") {
-    switch (cmd) {
-      case command::add:
-        return keyword_table({row("name=value", "string", "Name of the service"),
-                              row("uri=value", "string", "Path of the plugin (e.g. /usr/lib/libpcn-bridge.so)"),
-                              row("type=value", "lib | grpc", "How the service is loaded")}) +
-               "\nExample:\n polycubectl services add name=bridge uri=/usr/lib/libpcn-bridge.so type=lib\n";
-      case command::del:
-      case command::show:
-        return keyword_table({row("<name>", "string", "Name of the service")}) + "\nExample:\n polycubectl services " +
-               std::string(command_name(cmd)) + " bridge\n";
-      default:
-        return keyword_table({row("add", "command", "Load a service"), row("del", "command", "Unload a service"),
-                              row("show", "command", "Show the services and their cubes")});
-    }
-  }
-  if (topic == "cubes")
-    return keyword_table({row("show", "command", "Show every cube, by service"),
-                          row("add", "command", "Create the cubes of a document on stdin (JSON or YAML)"),
-                          row("<cube>", "string", "Show one cube")}) +
-           "\nExample:\n polycubectl cubes add < mycubes.yaml\n";
-  if (topic == "topology")
-    return keyword_table({row("show", "command", "Show the cubes, their ports and links"),
-                          row("<netdev>", "string", "Show a netdev's service chains")}) +
-           "\nExample:\n polycubectl topology show veth1\n";
-  if (topic == "netdevs")
-    return keyword_table({row("show", "command", "Show the network devices"), row("<netdev>", "string", "Show one device")});
-  if (topic == "version") return keyword_table({row("version", "command", "Show the versions of polycubectl and polycubed")});
-  return "There is no help for this command\n";
+  // The help of what no model describes. The services' help depends on the command.
+  struct topic_help {
+    std::string_view topic;
+    command cmd;
+    rows keywords;
+    std::string_view example;  // "" for none
+  };
+  static const topic_help topics[] = {
+      {"connect", command::none,
+       {row("<peer1>", "cube:port or netdev", "Endpoint of the link (e.g. br1:port1)"),
+        row("<peer2>", "cube:port or netdev", "Other endpoint of the link (e.g. r1:port2 or veth1)")},
+       "polycubectl connect br1:port1 r1:port2"},
+      {"disconnect", command::none,
+       {row("<peer1>", "cube:port or netdev", "Endpoint of the link (e.g. br1:port1)"),
+        row("<peer2>", "cube:port or netdev", "Other endpoint of the link (e.g. r1:port2 or veth1)")},
+       "polycubectl disconnect br1:port1 r1:port2"},
+      {"attach", command::none,
+       {row("<cube>", "cube", "Transparent cube to attach (e.g. fw1)"),
+        row("<port>", "cube:port or netdev", "Port or netdev to attach it to (e.g. r1:port2 or eth0)"),
+        row("position=value", "auto | first | last", "Where in the port's chain (default auto)"),
+        row("before=value", "cube", "Place it before this cube"), row("after=value", "cube", "Place it after this cube")},
+       "polycubectl attach fw1 r1:port2 position=first"},
+      {"detach", command::none,
+       {row("<cube>", "cube", "Transparent cube to detach (e.g. fw1)"),
+        row("<port>", "cube:port or netdev", "Port or netdev it is attached to (e.g. r1:port2 or eth0)")},
+       "polycubectl detach fw1 r1:port2"},
+      {"services", command::none,
+       {row("add", "command", "Load a service"), row("del", "command", "Unload a service"),
+        row("show", "command", "Show the services and their cubes")},
+       ""},
+      {"services", command::add,
+       {row("name=value", "string", "Name of the service"),
+        row("uri=value", "string", "Path of the plugin (e.g. /usr/lib/libpcn-bridge.so)"),
+        row("type=value", "lib | grpc", "How the service is loaded")},
+       "polycubectl services add name=bridge uri=/usr/lib/libpcn-bridge.so type=lib"},
+      {"services", command::del, {row("<name>", "string", "Name of the service")}, "polycubectl services del bridge"},
+      {"services", command::show, {row("<name>", "string", "Name of the service")}, "polycubectl services show bridge"},
+      {"cubes", command::none,
+       {row("show", "command", "Show every cube, by service"),
+        row("add", "command", "Create the cubes of a document on stdin (JSON or YAML)"),
+        row("<cube>", "string", "Show one cube")},
+       "polycubectl cubes add < mycubes.yaml"},
+      {"topology", command::none,
+       {row("show", "command", "Show the cubes, their ports and links"),
+        row("<netdev>", "string", "Show a netdev's service chains")},
+       "polycubectl topology show veth1"},
+      {"netdevs", command::none,
+       {row("show", "command", "Show the network devices"), row("<netdev>", "string", "Show one device")}, ""},
+      {"version", command::none, {row("version", "command", "Show the versions of polycubectl and polycubed")}, ""},
+  };
+  const topic_help* found = nullptr;
+  for (const auto& t : topics)
+    if (t.topic == topic && (t.cmd == cmd || (!found && t.cmd == command::none))) found = &t;
+  if (!found) return "There is no help for this command\n";
+  std::string out = keyword_table(found->keywords);
+  if (!found->example.empty()) out += fmt::format("\nExample:\n {}\n", found->example);
+  return out;
 }
 
 std::string root_help(const json::value& cubes) {

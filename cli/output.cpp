@@ -154,40 +154,6 @@ class readable {
   std::string _out;
 };
 
-void pretty(const json::value& v, std::string& out, size_t indent) {
-  auto newline = [&](size_t n) {
-    out += '\n';
-    out.append(n, ' ');
-  };
-  if (v.is_object() && !v.get_object().empty()) {
-    out += '{';
-    bool first = true;
-    for (const auto& [k, child] : v.get_object()) {
-      if (!first) out += ',';
-      first = false;
-      newline(indent + 2);
-      out += json::serialize(json::string(k));
-      out += ": ";
-      pretty(child, out, indent + 2);
-    }
-    newline(indent);
-    out += '}';
-  } else if (v.is_array() && !v.get_array().empty()) {
-    out += '[';
-    bool first = true;
-    for (const auto& child : v.get_array()) {
-      if (!first) out += ',';
-      first = false;
-      newline(indent + 2);
-      pretty(child, out, indent + 2);
-    }
-    newline(indent);
-    out += ']';
-  } else {
-    out += json::serialize(v);
-  }
-}
-
 }  // namespace
 
 std::string scalar_text(const json::value& v) {
@@ -230,16 +196,9 @@ std::string readable_text(const json::value& v, int depth, const std::vector<std
   return readable(depth, hide).text(v);
 }
 
-std::string pretty_json(const json::value& v) {
-  std::string out;
-  pretty(v, out, 0);
-  out += '\n';
-  return out;
-}
-
 std::string show_text(const json::value& v, const print_options& options) {
   switch (options.format) {
-    case show_format::json: return pretty_json(v);
+    case show_format::json: return yaml_json::to_pretty_json(v);
     case show_format::yaml: return yaml_json::to_yaml(v);
     case show_format::brief: return readable_text(v, 1, options.hide);
     case show_format::normal: return readable_text(v, 2, options.hide);

@@ -22,9 +22,6 @@ std::string show_text(const boost::json::value& v, const print_options& options)
 // `hide` holds dotted paths (ports.uuid) of members or columns not to print.
 std::string readable_text(const boost::json::value& v, int depth, const std::vector<std::string>& hide);
 
-// JSON indented by two spaces per level.
-std::string pretty_json(const boost::json::value& v);
-
 // A scalar as text: strings as they are, null as "".
 std::string scalar_text(const boost::json::value& v);
 

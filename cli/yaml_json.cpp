@@ -3,6 +3,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <boost/json/basic_parser_impl.hpp>
+#include <boost/json/serialize.hpp>
 #include <boost/json/value_stack.hpp>
 #include <charconv>
 #include <cmath>
@@ -259,7 +260,7 @@ json::value parse_yaml(std::string_view text) {
   return to_json(documents[0]);
 }
 
-// ---- emitting ---------------------------------------------------------------------------
+// ---- writing ----------------------------------------------------------------------------
 
 // Shortest text that reads back as the same double, and as a float (never as an integer).
 std::string double_text(double d) {
@@ -313,6 +314,40 @@ void emit(YAML::Emitter& out, const json::value& v) {
   }
 }
 
+void indented(const json::value& v, std::string& out, size_t indent) {
+  auto newline = [&](size_t n) {
+    out += '\n';
+    out.append(n, ' ');
+  };
+  if (v.is_object() && !v.get_object().empty()) {
+    out += '{';
+    bool first = true;
+    for (const auto& [k, child] : v.get_object()) {
+      if (!first) out += ',';
+      first = false;
+      newline(indent + 2);
+      out += json::serialize(json::string(k));
+      out += ": ";
+      indented(child, out, indent + 2);
+    }
+    newline(indent);
+    out += '}';
+  } else if (v.is_array() && !v.get_array().empty()) {
+    out += '[';
+    bool first = true;
+    for (const auto& child : v.get_array()) {
+      if (!first) out += ',';
+      first = false;
+      newline(indent + 2);
+      indented(child, out, indent + 2);
+    }
+    newline(indent);
+    out += ']';
+  } else {
+    out += json::serialize(v);
+  }
+}
+
 }  // namespace
 
 parse_error::parse_error(std::string problem, int line, int column)
@@ -340,6 +375,13 @@ json::value parse_document(std::string_view text) {
     }
   }
   return parse_yaml(text);
+}
+
+std::string to_pretty_json(const json::value& v) {
+  std::string out;
+  indented(v, out, 0);
+  out += '\n';
+  return out;
 }
 
 std::string to_yaml(const json::value& v) {

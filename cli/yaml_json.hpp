@@ -1,6 +1,7 @@
 #pragma once
 // YAML <-> JSON for configuration documents: what polycubectl reads on stdin and what the
-// daemon reads as an appliance file. Either may be written in JSON or in YAML.
+// daemon reads as an appliance file. Either may be written in JSON or in YAML; both are
+// written back readably (block-style YAML, indented JSON).
 //
 // Plain YAML scalars are typed by the YAML 1.2 core schema: null (~, null, empty), booleans
 // (true, false), integers (decimal, 0x hex, 0o octal) and floats; anything else, and every
@@ -32,6 +33,9 @@ boost::json::value parse_document(std::string_view text);
 // The value in block-style YAML, ending with a newline. Strings that would read back as
 // another type ("10", "true", "") are quoted, so parse_document(to_yaml(v)) == v.
 std::string to_yaml(const boost::json::value& v);
+
+// The value as JSON indented by two spaces per level, ending with a newline.
+std::string to_pretty_json(const boost::json::value& v);
 
 // What a plain (unquoted) scalar means under the core schema.
 boost::json::value plain_scalar(std::string_view text);

@@ -126,6 +126,14 @@ TEST(yaml_json, writes_block_style_yaml) {
             "name: hw0\naction: DROP\nports:\n  - name: p1\n    peer: veth1\nn: \"10\"\n");
 }
 
+TEST(yaml_json, writes_indented_json) {
+  json::value v = j(R"({"a": [1, {"b": "x\"y"}], "c": {}, "d": [], "e": null})");
+  EXPECT_EQ(to_pretty_json(v),
+            "{\n  \"a\": [\n    1,\n    {\n      \"b\": \"x\\\"y\"\n    }\n  ],\n  \"c\": {},\n  \"d\": [],\n  \"e\": null\n}\n");
+  EXPECT_EQ(json::parse(to_pretty_json(v)), v);
+  EXPECT_EQ(to_pretty_json(j("5")), "5\n");
+}
+
 TEST(yaml_json, yaml_errors_name_the_line_and_column) {
   parse_error flow = error_of("name: r1\nports: [a, b\ntype: TC\n");
   EXPECT_EQ(flow.line(), 3);
