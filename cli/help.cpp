@@ -169,15 +169,12 @@ std::string local_help(std::string_view topic, command cmd) {
     rows keywords;
     std::string_view example;  // "" for none
   };
+  static const rows peers = {row("<peer1>", "cube:port or netdev", "Endpoint of the link (e.g. br1:port1)"),
+                             row("<peer2>", "cube:port or netdev", "Other endpoint of the link (e.g. r1:port2 or veth1)")};
+  static const rows service_name = {row("<name>", "string", "Name of the service")};
   static const topic_help topics[] = {
-      {"connect", command::none,
-       {row("<peer1>", "cube:port or netdev", "Endpoint of the link (e.g. br1:port1)"),
-        row("<peer2>", "cube:port or netdev", "Other endpoint of the link (e.g. r1:port2 or veth1)")},
-       "polycubectl connect br1:port1 r1:port2"},
-      {"disconnect", command::none,
-       {row("<peer1>", "cube:port or netdev", "Endpoint of the link (e.g. br1:port1)"),
-        row("<peer2>", "cube:port or netdev", "Other endpoint of the link (e.g. r1:port2 or veth1)")},
-       "polycubectl disconnect br1:port1 r1:port2"},
+      {"connect", command::none, peers, "polycubectl connect br1:port1 r1:port2"},
+      {"disconnect", command::none, peers, "polycubectl disconnect br1:port1 r1:port2"},
       {"attach", command::none,
        {row("<cube>", "cube", "Transparent cube to attach (e.g. fw1)"),
         row("<port>", "cube:port or netdev", "Port or netdev to attach it to (e.g. r1:port2 or eth0)"),
@@ -197,8 +194,8 @@ std::string local_help(std::string_view topic, command cmd) {
         row("uri=value", "string", "Path of the plugin (e.g. /usr/lib/libpcn-bridge.so)"),
         row("type=value", "lib | grpc", "How the service is loaded")},
        "polycubectl services add name=bridge uri=/usr/lib/libpcn-bridge.so type=lib"},
-      {"services", command::del, {row("<name>", "string", "Name of the service")}, "polycubectl services del bridge"},
-      {"services", command::show, {row("<name>", "string", "Name of the service")}, "polycubectl services show bridge"},
+      {"services", command::del, service_name, "polycubectl services del bridge"},
+      {"services", command::show, service_name, "polycubectl services show bridge"},
       {"cubes", command::none,
        {row("show", "command", "Show every cube, by service"),
         row("add", "command", "Create the cubes of a document on stdin (JSON or YAML)"),
