@@ -235,6 +235,8 @@ task<void> datastore::apply_change(cube_record& r, json::object before, json::ob
   dataplane::cube_base& fp = r.control->fastpath();
   auto* standard = dynamic_cast<dataplane::cube*>(&fp);
 
+  // The type is set at creation: a replacement that leaves it out keeps it.
+  if (!after.contains("type")) after["type"] = before["type"];
   if (text_of(after, "type") != text_of(before, "type"))
     throw request_error(400, "type", "is set at creation only (the cube is " + text_of(before, "type") + ")");
 
@@ -463,6 +465,7 @@ task<void> datastore::load(const json::value& document) {
   };
   std::vector<planned> plan;
   std::vector<schema::problem> problems;
+  size_t conflicts = 0;  // cubes that exist already: a 409 when nothing else is wrong
   std::set<std::string> names;
   const json::array* cubes = array_of(doc, "cubes");
   if (doc.contains("cubes") && !cubes) throw request_error(400, "cubes", "expected an array of cubes");
@@ -484,6 +487,7 @@ task<void> datastore::load(const json::value& document) {
     }
     if (name.empty() || _cubes.contains(name) || !names.insert(name).second) {
       problems.push_back({where, name.empty() ? "missing name" : "cube " + name + " exists already"});
+      conflicts += !name.empty();
       continue;
     }
     body.erase("service-name");
@@ -505,7 +509,10 @@ task<void> datastore::load(const json::value& document) {
     }
     plan.push_back(std::move(p));
   }
-  if (!problems.empty()) throw request_error(400, std::move(problems));
+  if (!problems.empty()) {
+    unsigned status = conflicts == problems.size() ? 409 : 400;
+    throw request_error(status, std::move(problems));
+  }
 
   std::vector<std::string> created;
   std::exception_ptr failure;

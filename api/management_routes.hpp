@@ -9,6 +9,7 @@
 //   /detach, /topology, /openapi.json.
 // Handlers run on the control shard (control_call.hpp).
 #include <cstddef>
+#include <string_view>
 
 #include "api/datastore.hpp"
 #include "api/router.hpp"
@@ -18,6 +19,10 @@ namespace pcn::api {
 struct management_options {
   size_t max_body_bytes = 1 << 20;
 };
+
+// The first path segments the framework's own resources take: no service or cube is
+// reached through them, and a method they do not answer is a 405.
+bool is_framework_resource(std::string_view first_segment);
 
 void add_service_routes(router& r, datastore& store, const management_options& options);
 void add_framework_routes(router& r, datastore& store, const management_options& options);

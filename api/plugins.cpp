@@ -4,6 +4,7 @@
 
 #include <map>
 
+#include "api/management_routes.hpp"
 #include "api/schema/error.hpp"
 
 namespace pcn::api {
@@ -36,6 +37,8 @@ void load_service_plugin(datastore& store, const std::string& path, const std::s
   if (!definition) throw request_error(400, "uri", path + ": " + plugin_entry_symbol + " gave no service");
   if (!expected_name.empty() && definition->name != expected_name)
     throw request_error(400, "name", "the plugin's service is " + definition->name + ", not " + expected_name);
+  if (is_framework_resource(definition->name))
+    throw request_error(400, "name", "a service cannot be called " + definition->name + ": the framework has a resource of that name");
   if (store.find_service(definition->name)) throw request_error(409, "name", "service " + definition->name + " exists already");
   try {
     store.add_service(*definition, path);

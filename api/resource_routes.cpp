@@ -287,6 +287,13 @@ task<response> get_openapi(datastore& store, const request&, const route_params&
 
 }  // namespace
 
+bool is_framework_resource(std::string_view first_segment) {
+  for (std::string_view name : {"services", "cubes", "netdevs", "connect", "disconnect", "attach", "detach", "topology",
+                                "version", "metrics", "openapi.json"})
+    if (first_segment == name) return true;
+  return false;
+}
+
 void add_framework_routes(router& r, datastore& store, const management_options& options) {
   using v = http::verb;
   add(r, store, options, v::get, "/", get_root);

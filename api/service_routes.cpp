@@ -94,6 +94,8 @@ task<response> cube_request(datastore& store, const service_entry& service, cons
 task<response> service_request(datastore& store, const request& req, const route_params& params, size_t max_body) {
   const auto& segments = params.rest;
   if (segments.empty()) throw request_error(404, "", "no resource here");
+  if (is_framework_resource(segments[0]))
+    throw request_error(405, "", std::string(req.method_string()) + " does not apply to /" + segments[0]);
   const service_entry* service = store.find_service(segments[0]);
   if (!service) {
     // /polycube/v1/<cube>/...: the same resource under its service's name.
