@@ -265,7 +265,7 @@ environment:
                        unix:///run/polycube/polycubed.sock if nothing listens there)
   POLYCUBECTL_TIMEOUT  seconds to wait for the daemon (default 30)
 
-exit status: 0 done, 1 the daemon refused, 2 bad command line or input, 3 daemon unreachable
+exit status: 0 done, 1 polycubed unreachable, 2 polycubed refused, 3 bad command line or input
 )";
 }
 

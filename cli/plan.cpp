@@ -93,7 +93,7 @@ bool is_framework_word(std::string_view w) {
 bool is_shown_by_default(const command_line& line) {
   const std::string& first = line.path.front();
   return line.cmd == command::none && line.assignments.empty() &&
-         (first == "topology" || first == "netdevs" || (first == "cubes" && line.path.size() == 1));
+         (first == "topology" || first == "netdevs" || (line.path.size() == 1 && (first == "cubes" || first == "services")));
 }
 
 plan help_plan(const command_line& line) {

@@ -13,11 +13,11 @@
 
 namespace pcn::cli {
 
-// Exit statuses.
+// Exit statuses: 1 and 2 as the original polycubectl; it exited 0 on a bad command line.
 inline constexpr int exit_ok = 0;
-inline constexpr int exit_refused = 1;      // the daemon answered with an error
-inline constexpr int exit_bad_input = 2;    // bad command line or stdin document
-inline constexpr int exit_unreachable = 3;  // no daemon, or no complete answer from it
+inline constexpr int exit_unreachable = 1;  // no daemon, or no complete answer from it
+inline constexpr int exit_refused = 2;      // the daemon answered with an error
+inline constexpr int exit_bad_input = 3;    // bad command line or stdin document
 
 struct environment {
   std::optional<std::string> url;  // POLYCUBECTL_URL

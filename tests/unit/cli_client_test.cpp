@@ -1,9 +1,12 @@
 // polycubectl against a tiny HTTP server of the test's own (TCP on 127.0.0.1 or a unix
 // socket): redirects, exit statuses, messages, bodies from stdin, timeouts, completion.
+#include <fcntl.h>
 #include <poll.h>
+#include <spawn.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 
 #include <gtest/gtest.h>
 
@@ -13,6 +16,7 @@
 #include <boost/json/parse.hpp>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <fmt/format.h>
 #include <mutex>
 #include <sstream>
@@ -296,7 +300,7 @@ TEST(cli_client, a_bad_stdin_document_is_refused_before_sending) {
   EXPECT_TRUE(server.requests().empty());
 }
 
-TEST(cli_client, syntax_errors_exit_2_without_a_request) {
+TEST(cli_client, syntax_errors_exit_3_without_a_request) {
   result r = run_cli("http://127.0.0.1:1/polycube/v1/", {"r1", "ports", "add", "p1", "ip=1", "oops"});
   EXPECT_EQ(r.status, exit_bad_input);
   EXPECT_EQ(r.err, "polycubectl: 'oops' is not valid after 'ip=1': key=value arguments come last\n");
@@ -427,6 +431,69 @@ TEST(cli_client, completes_from_the_options_document_and_the_entries) {
   result nothing = run_cli(fmt::format("http://127.0.0.1:{}/polycube/v1/", closed_port()), {"--complete", "r1", ""});
   EXPECT_EQ(nothing.status, exit_ok);
   EXPECT_EQ(nothing.out + nothing.err, "");
+}
+
+// The binary itself: main() reads the environment and stdin (a redirected file here).
+struct process_result {
+  int status;
+  std::string out;
+  std::string err;
+};
+
+process_result run_binary(const std::string& url, std::vector<std::string> args, const std::string& stdin_path) {
+  auto dir = std::filesystem::temp_directory_path() / fmt::format("pcn-cli-bin-{}", ::getpid());
+  std::filesystem::create_directories(dir);
+  std::string out_path = (dir / "out").string(), err_path = (dir / "err").string();
+  // posix_spawn, not fork: the test server's thread is running.
+  posix_spawn_file_actions_t files;
+  posix_spawn_file_actions_init(&files);
+  posix_spawn_file_actions_addopen(&files, 0, stdin_path.c_str(), O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&files, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  posix_spawn_file_actions_addopen(&files, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  std::vector<char*> argv{const_cast<char*>(POLYCUBECTL_PATH)};
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  std::string url_env = "POLYCUBECTL_URL=" + url;
+  char* envp[] = {url_env.data(), nullptr};
+  pid_t pid = 0;
+  int spawned = ::posix_spawn(&pid, POLYCUBECTL_PATH, &files, nullptr, argv.data(), envp);
+  posix_spawn_file_actions_destroy(&files);
+  if (spawned != 0) return {-1, "", "spawn failed"};
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  auto slurp = [](const std::string& path) {
+    std::ifstream in(path);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  };
+  process_result r{WIFEXITED(status) ? WEXITSTATUS(status) : -1, slurp(out_path), slurp(err_path)};
+  std::filesystem::remove_all(dir);
+  return r;
+}
+
+TEST(cli_binary, reads_the_environment_and_a_redirected_stdin_and_exits_with_the_status) {
+  test_server server([](const seen& s) -> std::optional<std::string> {
+    if (s.target == "/polycube/v1/r9/") return answer(404, R"({"message": "r9: no such cube"})");
+    return answer(200);
+  });
+  auto yaml = std::filesystem::temp_directory_path() / fmt::format("pcn-cli-hw0-{}.yaml", ::getpid());
+  std::ofstream(yaml) << "action: FORWARD\n";
+  process_result add = run_binary(server.url(), {"helloworld", "add", "hw0"}, yaml.string());
+  std::filesystem::remove(yaml);
+  EXPECT_EQ(add.status, 0) << add.err;
+  EXPECT_EQ(body_of(server.requests().at(0)), json::parse(R"({"action": "FORWARD"})"));
+
+  // /dev/null carries no body.
+  EXPECT_EQ(run_binary(server.url(), {"helloworld", "add", "hw1"}, "/dev/null").status, 0);
+  EXPECT_EQ(body_of(server.requests().at(1)), json::parse("{}"));
+
+  process_result missing = run_binary(server.url(), {"r9", "show"}, "/dev/null");
+  EXPECT_EQ(missing.status, 2);
+  EXPECT_EQ(missing.err, "r9: no such cube\n");
+  process_result syntax = run_binary(server.url(), {"r1", "add", "p1", "a=1", "b"}, "/dev/null");
+  EXPECT_EQ(syntax.status, 3);
+  EXPECT_EQ(syntax.err, "polycubectl: 'b' is not valid after 'a=1': key=value arguments come last\n");
+  process_result unreachable = run_binary(fmt::format("http://127.0.0.1:{}/polycube/v1/", closed_port()), {"r1", "show"}, "/dev/null");
+  EXPECT_EQ(unreachable.status, 1);
 }
 
 TEST(cli_client, root_help_lists_the_running_cubes) {

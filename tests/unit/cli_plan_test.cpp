@@ -136,6 +136,7 @@ TEST(cli_plan, shows_the_framework_resources) {
   // Read-only resources are shown without a command; the topology verbosely, uuids hidden.
   EXPECT_EQ(plan_of({"cubes"}).req, req("GET", "cubes/"));
   EXPECT_EQ(plan_of({"netdevs"}).req, req("GET", "netdevs/"));
+  EXPECT_EQ(plan_of({"services"}).req, req("GET", "services/"));
   plan topology = plan_of({"topology"});
   EXPECT_EQ(topology.req, req("GET", "topology/"));
   EXPECT_EQ(topology.print.format, show_format::verbose);
