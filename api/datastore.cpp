@@ -338,7 +338,7 @@ task<void> datastore::create_cube(const service_entry& service, const std::strin
     failure = std::current_exception();
   }
   if (failure) {
-    _cubes.erase(name);
+    co_await remove_cube(name);
     std::rethrow_exception(failure);
   }
   log::info("cube {} ({}, {}) created", name, service.definition.name, dataplane::to_string(*type));
@@ -352,7 +352,7 @@ task<void> datastore::delete_cube(const std::string& name) {
   }
   // Another request may have deleted it while this one waited.
   if (!_cubes.contains(name)) throw request_error(404, "", "no cube " + name);
-  _cubes.erase(name);
+  co_await remove_cube(name);
   log::info("cube {} deleted", name);
   co_await committed();
 }
@@ -377,6 +377,14 @@ task<json::value> datastore::change(const resolved_path& target, method m, const
   co_await apply_change(r, std::move(before), std::move(after));
   co_await committed();
   co_return nullptr;
+}
+
+task<void> datastore::remove_cube(const std::string& name) {
+  auto it = _cubes.find(name);
+  if (it == _cubes.end()) co_return;
+  if (_removing) co_await _removing(it->second->control->fastpath());
+  // The hook may have suspended: look the cube up again.
+  _cubes.erase(name);
 }
 
 task<void> datastore::committed() {
@@ -558,7 +566,7 @@ task<void> datastore::load(const json::value& document) {
   }
   _loading = false;
   if (failure) {
-    for (auto it = created.rbegin(); it != created.rend(); ++it) _cubes.erase(*it);
+    for (auto it = created.rbegin(); it != created.rend(); ++it) co_await remove_cube(*it);
     try {
       std::rethrow_exception(failure);
     } catch (const request_error& e) {

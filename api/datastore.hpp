@@ -93,6 +93,10 @@ class datastore {
 
   // Called after every acknowledged change (awaited before the answer goes out).
   void on_committed(std::function<task<void>()> hook) { _committed = std::move(hook); }
+  // Called before a cube is destroyed, to let work on it finish (the slow path's handlers).
+  void before_cube_removal(std::function<task<void>(const dataplane::cube_base&)> hook) {
+    _removing = std::move(hook);
+  }
   // Tell the store that the data plane changed under it (a netdev disappeared).
   task<void> external_change();
 
@@ -102,11 +106,13 @@ class datastore {
   json::object live_config(const cube_record& r) const;  // configuration, framework leaves live
   task<void> apply_change(cube_record& r, json::object before, json::object after);
   task<void> committed();
+  task<void> remove_cube(const std::string& name);
 
   dataplane::datapath& _datapath;
   std::map<std::string, std::unique_ptr<service_entry>, std::less<>> _services;
   std::map<std::string, std::unique_ptr<cube_record>, std::less<>> _cubes;
   std::function<task<void>()> _committed;
+  std::function<task<void>(const dataplane::cube_base&)> _removing;
   bool _loading = false;  // load() commits once, at the end
 };
 

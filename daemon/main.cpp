@@ -25,6 +25,7 @@
 #include "daemon/options.hpp"
 #include "dataplane/datapath.hpp"
 #include "dataplane/netdev_monitor.hpp"
+#include "slowpath/slow_path.hpp"
 #include "reactor/engine.hpp"
 #include "reactor/listen.hpp"
 #include "reactor/when_all.hpp"
@@ -138,7 +139,11 @@ task<void> follow_netdevs(api::datastore& store, cancel_source& stop) {
 
 task<int> run_daemon(const options& opts, signal_waiter& signals) {
   dataplane::datapath dp({.pin_root = opts.bpf_pin_root, .clean = opts.cubes_dump_clean_init});
+  slowpath::slow_path_options slow_options;
+  slow_options.injection_device = opts.injection_device;
+  slowpath::slow_path slow(dp, slow_options);
   api::datastore store(dp);
+  store.before_cube_removal([&slow](const dataplane::cube_base& c) { return slow.retire(c); });
   for (auto& service : cubes::builtin_services()) store.add_service(std::move(service));
   std::unique_ptr<api::config_file> saved;
   if (!opts.cubes_dump_file.empty()) saved = std::make_unique<api::config_file>(store, opts.cubes_dump_file);
@@ -161,12 +166,12 @@ task<int> run_daemon(const options& opts, signal_waiter& signals) {
   std::vector<task<void>> serving;
   for (unsigned n = 0; n < shards; ++n)
     serving.push_back(on_shard(n, [&routes, &opts, &state] { return serve_shard(routes, opts, state); }));
-  cancel_source stop_monitor;
+  cancel_source stop_monitor;  // the netdev monitor and the slow path
 
   log::info("polycubed {}: REST API on {}:{}{}, {} shard(s); {} service(s), {} cube(s)", version, opts.address,
             opts.port, opts.unix_socket.empty() ? "" : " and " + opts.unix_socket, shards, store.services().size(),
             store.cube_names().size());
-  co_await when_all(when_all(std::move(serving)), follow_netdevs(store, stop_monitor),
+  co_await when_all(when_all(std::move(serving)), follow_netdevs(store, stop_monitor), slow.run(stop_monitor),
                     stop_all(signals, state, shards, stop_monitor));
   if (!state.failure.empty()) {
     log::critical("polycubed: {}", state.failure);

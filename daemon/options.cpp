@@ -29,6 +29,7 @@ constexpr option_spec specs[] = {
     {"cubes-dump-clean-init", 0, false, "start empty: clear the saved configuration and the data plane"},
     {"config", 0, true, "appliance mode: boot the topology of this YAML or JSON file (all or nothing); embedded:default for the built-in one"},
     {"bpf-pin-root", 0, true, "where the data plane pins its programs and maps (default /sys/fs/bpf/polycube)"},
+    {"injection-device", 0, true, "name of the slow path's injection veth pair (default pcninj: pcninjt, pcninjr)"},
     {"clean-dataplane-on-exit", 0, false, "remove the data plane on exit instead of leaving it forwarding"},
     {"help", 'h', false, "show this help"},
     {"version", 'v', false, "show the version"},
@@ -85,6 +86,9 @@ void apply(options& o, std::string_view name, const std::string& value) {
   } else if (name == "bpf-pin-root") {
     if (!value.starts_with("/")) throw std::invalid_argument("--bpf-pin-root: '" + value + "' is not an absolute path");
     o.bpf_pin_root = value;
+  } else if (name == "injection-device") {
+    if (value.empty() || value.size() > 13) throw std::invalid_argument("--injection-device: '" + value + "' must be 1 to 13 characters");
+    o.injection_device = value;
   } else if (name == "clean-dataplane-on-exit") {
     o.clean_dataplane_on_exit = value.empty() || value == "true";
   } else if (name == "help") {

@@ -28,6 +28,8 @@ struct options {
   // On exit, remove every program and map instead of leaving the data plane forwarding
   // until the next start re-adopts it.
   bool clean_dataplane_on_exit = false;
+  // The veth pair the slow path injects packets through (<name>t, <name>r).
+  std::string injection_device = "pcninj";
   bool show_help = false;
   bool show_version = false;
 };

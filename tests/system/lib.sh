@@ -46,7 +46,7 @@ pcn_launch() {
   for _ in 1 2 3 4 5; do
     port=$((20000 + RANDOM % 30000))
     "$POLYCUBED" --addr 127.0.0.1 --port "$port" --unix-socket "$PCN_DIR/sock" --bpf-pin-root "$PCN_PIN_ROOT" \
-      --cubes-dump-file "$PCN_DIR/cubes.yaml" --loglevel DEBUG --logfile "$PCN_DIR/log" "$@" &
+      --cubes-dump-file "$PCN_DIR/cubes.yaml" --injection-device "pi$PCN_RUN" --loglevel DEBUG --logfile "$PCN_DIR/log" "$@" &
     PCN_DAEMON_PID=$!
     PCN_PORT=$port
     export POLYCUBECTL_URL="http://127.0.0.1:$port/polycube/v1/"

@@ -27,6 +27,11 @@ ping_ok a 10.9.0.2 && fail "ping went through with action DROP"
 expect_status 200 PATCH helloworld/hw0/action/ '"FORWARD"' >/dev/null
 ping_ok a 10.9.0.2 || fail "no ping after action back to FORWARD"
 
+step "helloworld SLOWPATH: packets go through userspace and still arrive"
+expect_status 200 PATCH helloworld/hw0/ '{"action":"SLOWPATH"}' >/dev/null
+ping_ok a 10.9.0.2 || fail "no ping through the slow path"
+expect_status 200 PATCH helloworld/hw0/ '{"action":"FORWARD"}' >/dev/null
+
 step "metrics count what crossed the ports"
 api GET metrics >"$PCN_DIR/metrics"
 [[ $(api_status) == 200 ]] || fail "GET metrics: $(api_status)"
@@ -34,6 +39,7 @@ check_prometheus "$PCN_DIR/metrics"
 grep -Eq '^polycube_port_packets_total\{cube="hw0",port="p1",direction="ingress"\} [1-9]' "$PCN_DIR/metrics" ||
   fail "no ingress packets counted on hw0:p1: $(grep port_packets "$PCN_DIR/metrics")"
 grep -q '^polycube_cube_info{cube="hw0",service="helloworld",type="'"$TYPE"'"} 1' "$PCN_DIR/metrics" || fail "no cube_info for hw0"
+grep -Eq '^polycube_slowpath_packets_in_total\{cube="hw0"\} [1-9]' "$PCN_DIR/metrics" || fail "no slow-path packets counted for hw0"
 
 step "bad requests change nothing"
 out=$(expect_status 400 PATCH helloworld/hw0/ '{"action":"BOGUS"}')
