@@ -5,9 +5,10 @@ namespace pcn::bench {
 // One line per suite here, and the suite's own file in CMakeLists.txt.
 suite http_suite();
 suite fastpath_suite();
+suite control_suite();
 
 const std::vector<suite>& all_suites() {
-  static const std::vector<suite> suites{http_suite(), fastpath_suite()};
+  static const std::vector<suite> suites{http_suite(), fastpath_suite(), control_suite()};
   return suites;
 }
 
