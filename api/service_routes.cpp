@@ -47,6 +47,21 @@ response service_collection(datastore& store, const service_entry& service, http
   return json_response(http::status::ok, cubes);
 }
 
+// HATEOAS without touching the body: a GET of the cube, a container or a list entry lists
+// where to go next in a Link header (RFC 8288): its containers, lists and actions.
+void add_child_links(response& res, const request& req, const schema::resolved_path& target) {
+  if (target.kind != schema::target_kind::container && target.kind != schema::target_kind::list_entry) return;
+  std::string base(req.target().substr(0, req.target().find('?')));
+  if (!base.ends_with('/')) base += '/';
+  std::string links;
+  for (const auto& c : target.target->children) {
+    if (c->kind == schema::node_kind::leaf || c->kind == schema::node_kind::leaf_list) continue;
+    const char* rel = c->kind == schema::node_kind::action ? "action" : "child";
+    links += (links.empty() ? "<" : ", <") + base + c->name + "/>; rel=\"" + rel + "\"";
+  }
+  if (!links.empty()) res.set(http::field::link, links);
+}
+
 task<response> cube_request(datastore& store, const service_entry& service, const request& req,
                             std::vector<std::string> segments, size_t max_body) {
   const std::string cube = segments[1];
@@ -72,7 +87,11 @@ task<response> cube_request(datastore& store, const service_entry& service, cons
                                                           std::string(schema::kind_name(target.kind))}},
                              allowed);
 
-  if (*m == method::get) co_return json_response(http::status::ok, store.read(target));
+  if (*m == method::get) {
+    response res = json_response(http::status::ok, store.read(target));
+    add_child_links(res, req, target);
+    co_return res;
+  }
 
   json::value body = schema::parse_json_body(req.body(), max_body);
   if (*m != method::del && target.kind != schema::target_kind::action)

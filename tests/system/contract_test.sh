@@ -37,6 +37,10 @@ expect_status 409 POST cubes '{"helloworld":[{"name":"h1"}]}' >/dev/null
 out=$(expect_status 400 POST cubes '[{"name":"x","service-name":"nosuch"}]')
 expect_contains 'unknown service nosuch' "$out"
 
+step "GET of a container links to what is below it"
+links=$(curl -s -D - -o /dev/null "http://127.0.0.1:$PCN_PORT/polycube/v1/helloworld/h1/" | grep -i '^link:')
+expect_contains '</polycube/v1/helloworld/h1/ports/>; rel="child"' "$links"
+
 step "service paths: every method"
 out=$(expect_status 200 GET helloworld/)
 expect_contains '"name":"h1"' "$out"
