@@ -100,6 +100,10 @@ class port {
   uint16_t _index;
   std::string _peer;
   port_status _status = port_status::down;
+  // The heads of its inbound and outbound lanes as of a generation of the topology: what
+  // send() needs per packet, computed once per change (datapath::slowpath_target).
+  mutable std::array<pcn_hop, 2> _lanes{};
+  mutable uint64_t _lanes_generation = 0;
 };
 
 class cube_base {

@@ -394,7 +394,11 @@ packet_io& datapath::require_packet_io() const {
 }
 
 pcn_hop datapath::slowpath_target(const port& p, direction d) const {
-  return d == direction::ingress ? inbound_head(p) : outbound_head(p);
+  if (p._lanes_generation != _generation) {
+    p._lanes = {inbound_head(p), outbound_head(p)};
+    p._lanes_generation = _generation;
+  }
+  return p._lanes[static_cast<size_t>(d)];
 }
 
 void datapath::set_xdp_netdev_listener(xdp_netdev_listener listener) {

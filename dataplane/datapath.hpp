@@ -207,6 +207,7 @@ class datapath {
   std::map<int, hook_state> _hooks;  // by ifindex
   std::map<std::string, std::string> _xdp_modes_seen;  // netdev -> how its XDP entry was attached
 
+  uint64_t _generation = 1;  // of the topology: every rewire() makes a new one
   packet_io* _packet_io = nullptr;
   xdp_netdev_listener _xdp_listener;
   std::map<int, std::string> _xdp_netdevs_reported;

@@ -338,6 +338,7 @@ std::map<std::string, hook_family> datapath::netdevs_in_use() const {
 // ---------------------------------------------------------------- compilation
 
 void datapath::rewire() {
+  ++_generation;
   if (_keep_kernel_state) return;
   // 1. What the kernel should hold.
   std::map<std::pair<const cube_base*, uint16_t>, pcn_hop> ports;
