@@ -41,7 +41,7 @@ uint32_t rx_queues(const std::string& netdev) {
   return std::clamp<uint32_t>(n, 1, PCN_MAX_QUEUES);
 }
 
-bool retry_later(int err) { return err == EAGAIN || err == EBUSY || err == ENOBUFS; }
+bool retry_later(int err) { return err == EBUSY || err == ENOBUFS; }
 
 }  // namespace
 
@@ -432,24 +432,30 @@ void slow_path::mark_dirty(socket_state& s) {
 }
 
 void slow_path::flush() {
+  bool progress = false;
   for (auto& s : _dirty) {
     s->dirty = false;
     if (s->closed) continue;
+    // In copy mode a kick transmits a bounded batch and says EAGAIN while more is queued.
+    int err = 0;
     for (int i = 0; i < kicks_per_flush && s->socket->tx_pending(); ++i) {
       ++_counters.kicks;
-      int err = s->socket->kick();
-      if (err == 0) continue;
-      if (!retry_later(err)) {
-        ++_counters.send_failures;
-        log::debug("slow path: transmit on {}: {}", s->socket->netdev(), std::system_category().message(err));
-      }
-      break;
+      if ((err = s->socket->kick()) != 0 && err != EAGAIN) break;
     }
-    // Left for the next flush (the maintenance loop's, at worst).
-    if (s->socket->tx_pending()) s->dirty = true;
+    if (err != 0 && err != EAGAIN && !retry_later(err)) {
+      ++_counters.send_failures;
+      log::debug("slow path: transmit on {}: {}", s->socket->netdev(), std::system_category().message(err));
+    }
+    if (s->socket->tx_pending()) {
+      s->dirty = true;
+      progress |= err == 0 || err == EAGAIN;
+    }
   }
   std::erase_if(_dirty, [](const auto& s) { return !s->dirty; });
   complete_all();
+  // A backlog the kernel is taking: go on after what is ready to run now. One it refuses
+  // (a full device queue, no memory) waits for the maintenance loop.
+  if (progress && _flusher) reactor::current().schedule(std::exchange(_flusher, {}));
 }
 
 void slow_path::complete_all() {

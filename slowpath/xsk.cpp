@@ -12,6 +12,9 @@
 namespace pcn::slowpath {
 namespace {
 
+// From linux/if_xdp.h of Linux 6.17, newer than the headers here.
+constexpr int xdp_max_tx_skb_budget = 9;
+
 [[noreturn]] void fail(int err, const std::string& what) { throw std::system_error(err, std::system_category(), what); }
 
 }  // namespace
@@ -84,6 +87,12 @@ xsk::xsk(umem& u, const std::string& netdev, uint32_t queue, bool with_rx)
     fail(-rc, "bind an AF_XDP socket to " + netdev + " queue " + std::to_string(queue));
   }
   if (owner) u._owned = true;
+  // Copy mode transmits 32 descriptors per kick unless told more (Linux 6.17), and no more
+  // than the socket's send buffer holds in skbs: raise both, best effort.
+  unsigned budget = u._options.ring_size / 4;
+  ::setsockopt(fd(), SOL_XDP, xdp_max_tx_skb_budget, &budget, sizeof budget);
+  int sndbuf = 8 << 20;
+  ::setsockopt(fd(), SOL_SOCKET, SO_SNDBUFFORCE, &sndbuf, sizeof sndbuf);
   xdp_options opts{};
   socklen_t len = sizeof opts;
   if (::getsockopt(fd(), SOL_XDP, XDP_OPTIONS, &opts, &len) == 0 && (opts.flags & XDP_OPTIONS_ZEROCOPY)) _mode = xsk_mode::zero_copy;

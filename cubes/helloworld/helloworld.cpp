@@ -42,10 +42,9 @@ void helloworld::set_action(action a) {
 
 task<void> helloworld::packet_in(slowpath::packet pkt) {
   // SLOWPATH: out of the other port, as FORWARD does in the fast path.
-  dataplane::port* out = nullptr;
-  for (auto* p : ports())
-    if (p->index() != pkt.in_port()) out = p;
-  if (out) co_await out->send(std::move(pkt), dataplane::direction::egress);
+  uint16_t other = pkt.in_port() == _ports[0] ? _ports[1] : _ports[0];
+  if (dataplane::port* out = other == HELLOWORLD_NO_PORT ? nullptr : find_port(other))
+    co_await out->send(std::move(pkt), dataplane::direction::egress);
 }
 
 void helloworld::on_port_added(dataplane::port& p) {
@@ -66,6 +65,7 @@ void helloworld::write_config(const dataplane::port* leaving) {
   for (auto* p : ports())
     if (p != leaving && n < 2) cfg.ports[n++] = p->index();
   get_table<uint32_t, helloworld_config>("config").set(0, cfg);
+  _ports = {cfg.ports[0], cfg.ports[1]};
 }
 
 }  // namespace pcn::cubes

@@ -2,6 +2,7 @@
 // helloworld: a standard cube with at most two ports and one action for every packet:
 // DROP, FORWARD (to the other port) or SLOWPATH (to userspace, whose handler sends the
 // packet out of the other port).
+#include <array>
 #include <string>
 
 #include "dataplane/cube.hpp"
@@ -29,6 +30,7 @@ class helloworld final : public dataplane::cube {
   void write_config(const dataplane::port* leaving = nullptr);
 
   action _action = action::drop;
+  std::array<uint16_t, 2> _ports{};  // the fast path's config.ports
 };
 
 }  // namespace pcn::cubes
