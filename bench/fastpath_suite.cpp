@@ -17,13 +17,11 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <fcntl.h>
-#include <filesystem>
 #include <memory>
 
 #include "bare_chain.skel.h"
 #include "bare_redirect.skel.h"
-#include "base/unique_fd.hpp"
+#include "bench/kernel_topology.hpp"
 #include "bench/suite.hpp"
 #include "cubes/simpleforwarder/simpleforwarder.hpp"
 #include "cubes/transparenthelloworld/transparenthelloworld.hpp"
@@ -37,55 +35,6 @@ namespace {
 
 using dataplane::cube_type;
 using testing::run_command;
-
-template <typename Skeleton>
-struct skeleton_ptr {
-  struct deleter {
-    void operator()(Skeleton* s) const { Skeleton::destroy(s); }
-  };
-  using type = std::unique_ptr<Skeleton, deleter>;
-};
-
-// The suite's own network namespace: entered on construction, left (and so destroyed with
-// everything in it) on destruction.
-class private_netns {
- public:
-  private_netns() : _home(::open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC)) {
-    if (!_home || ::unshare(CLONE_NEWNET) != 0) throw std::runtime_error("fastpath: cannot create a network namespace (run as root)");
-    run_command("ip link set lo up");
-  }
-  ~private_netns() { ::setns(_home.get(), CLONE_NEWNET); }
-
- private:
-  unique_fd _home;
-};
-
-// A valid 64-byte Ethernet/IPv4/UDP frame (checksum included: bridges drop bad ones).
-std::vector<unsigned char> udp_frame() {
-  std::vector<unsigned char> f(64, 0);
-  const unsigned char dst[] = {0x02, 0, 0, 0, 0, 0x02}, src[] = {0x02, 0, 0, 0, 0, 0x01};
-  std::copy(std::begin(dst), std::end(dst), f.begin());
-  std::copy(std::begin(src), std::end(src), f.begin() + 6);
-  f[12] = 0x08;
-  unsigned char* ip = f.data() + 14;
-  ip[0] = 0x45;
-  ip[3] = 50;  // total length: 64 - 14
-  ip[8] = 64;  // ttl
-  ip[9] = 17;  // udp
-  const unsigned char saddr[] = {10, 99, 0, 1}, daddr[] = {10, 99, 0, 2};
-  std::copy(std::begin(saddr), std::end(saddr), ip + 12);
-  std::copy(std::begin(daddr), std::end(daddr), ip + 16);
-  uint32_t sum = 0;
-  for (int i = 0; i < 20; i += 2) sum += (ip[i] << 8) | ip[i + 1];
-  while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
-  uint16_t check = static_cast<uint16_t>(~sum);
-  ip[10] = static_cast<unsigned char>(check >> 8);
-  ip[11] = static_cast<unsigned char>(check & 0xff);
-  unsigned char* udp = ip + 20;
-  udp[0] = 0x30, udp[1] = 0x39, udp[2] = 0x00, udp[3] = 0x35;  // 12345 -> 53
-  udp[5] = 30;                                                  // length: 50 - 20
-  return f;
-}
 
 struct topology {
   std::string g0 = "pcnbg0", d0 = "pcnbd0", d1 = "pcnbd1", s1 = "pcnbs1";
@@ -231,22 +180,10 @@ class framework_dut {
   std::vector<std::unique_ptr<cubes::transparenthelloworld>> _chain;
 };
 
-std::string type_label(cube_type t) {
-  switch (t) {
-    case cube_type::xdp_drv: return "xdp_drv";
-    case cube_type::xdp_skb: return "xdp_skb";
-    case cube_type::tc: return "tc";
-  }
-  return "?";
-}
-
 suite_result run_fastpath(const run_context& ctx, const option_values& opts) {
   auto frames = opts.number<uint32_t>("frames", 10'000, 100'000'000);
   std::vector<unsigned> chains = opts.numbers("chains", 0, 16);
-  std::vector<cube_type> types;
-  for (const auto& word : {"xdp_drv", "xdp_skb", "tc"})
-    if (opts.text("types").find(word) != std::string::npos)
-      types.push_back(std::string(word) == "tc" ? cube_type::tc : std::string(word) == "xdp_skb" ? cube_type::xdp_skb : cube_type::xdp_drv);
+  std::vector<cube_type> types = parse_types(opts.text("types"));
 
   // Everything on one CPU, the generator's: the veth NAPI work runs where it is scheduled.
   cpu_set_t one;
@@ -255,16 +192,9 @@ suite_result run_fastpath(const run_context& ctx, const option_values& opts) {
   sched_setaffinity(0, sizeof one, &one);
 
   log::set_level(std::max(log::current_level(), log::level::warn));  // attach reports are not results
-  private_netns netns;
+  private_netns netns("fastpath");
   topology topo;
-  // Declared before the datapath, so the pins go after it, on every way out.
-  struct pin_root_guard {
-    std::string path;
-    ~pin_root_guard() {
-      std::error_code ec;
-      std::filesystem::remove_all(path, ec);
-    }
-  } pins{"/sys/fs/bpf/pcn-bench-" + std::to_string(::getpid())};
+  temporary_pin_root pins;
   dataplane::datapath dp({.pin_root = pins.path, .clean = true});
   dp.finish_restore();
 

@@ -6,9 +6,10 @@ namespace pcn::bench {
 suite http_suite();
 suite fastpath_suite();
 suite control_suite();
+suite slowpath_suite();
 
 const std::vector<suite>& all_suites() {
-  static const std::vector<suite> suites{http_suite(), fastpath_suite(), control_suite()};
+  static const std::vector<suite> suites{http_suite(), fastpath_suite(), control_suite(), slowpath_suite()};
   return suites;
 }
 
