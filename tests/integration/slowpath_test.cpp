@@ -129,6 +129,29 @@ TEST_P(slowpath_integration, metadata_set_in_the_fast_path_reaches_the_handler) 
   EXPECT_TRUE(from_p0 && from_p1) << "packets from both ports";
 }
 
+task<void> ping_with_id(const two_hosts& hosts, int count) {
+  co_await testing::ping_async(hosts.h1, "10.93.0.2", count, 3, "-e 4242");
+}
+
+TEST_P(slowpath_integration, notifications_reach_the_cube) {
+  two_hosts hosts;
+  testing::test_datapath dp;
+  slowpath::slow_path sp(*dp, options());
+  slowpath_probe_cube probe(*dp, "sp", type());
+  hosts.wire(*dp, probe);
+
+  testing::serve_while(sp, ping_with_id(hosts, 3));
+  int requests = 0, replies = 0;
+  for (const auto& n : probe.notifications()) {
+    EXPECT_EQ(n.reason, SLOWPATH_PROBE_NOTIFY);
+    EXPECT_EQ(n.data[0], 4242u) << "the echo id";
+    EXPECT_EQ(n.data[2], n.in_port) << "the port the fast path saw, in the data and in the event";
+    (n.in_port == 0 ? requests : replies)++;
+  }
+  EXPECT_EQ(requests, 3);
+  EXPECT_EQ(replies, 3);
+}
+
 task<void> ping_expecting(const two_hosts& hosts, bool& replied) { replied = co_await testing::ping_async(hosts.h1, "10.93.0.2"); }
 
 TEST_P(slowpath_integration, sending_to_a_ports_ingress_enters_the_cube_and_to_its_egress_leaves) {
@@ -165,8 +188,6 @@ TEST_P(slowpath_integration, sending_to_a_ports_ingress_enters_the_cube_and_to_i
   EXPECT_GE(c.find_port("p0")->counters().tx_packets - p0_before.tx_packets, in.packets) << "and sent them out of p0";
 }
 
-task<void> ping_with_id(const two_hosts& hosts) { co_await testing::ping_async(hosts.h1, "10.93.0.2", 1, 3, "-e 4242"); }
-
 TEST_P(slowpath_integration, fast_path_log_messages_reach_the_daemon_log_formatted) {
   two_hosts hosts;
   testing::test_datapath dp;
@@ -176,7 +197,7 @@ TEST_P(slowpath_integration, fast_path_log_messages_reach_the_daemon_log_formatt
   std::string file = "/tmp/" + testing::unique_name("pcnlog") + ".log";
   log::set_level(log::level::info);
   log::set_file(file);
-  testing::serve_while(sp, ping_with_id(hosts));
+  testing::serve_while(sp, ping_with_id(hosts, 1));
   log::set_file("/dev/stderr");
   std::ifstream in(file);
   std::stringstream text;

@@ -1,6 +1,6 @@
 #pragma once
 // The slow-path probe as a standard cube for tests; see slowpath_probe.bpf.c. Its handler
-// records what it received and, as told, sends the packet out of the other port (egress),
+// records what it received (and the notifications) and, as told, sends the packet out of the other port (egress),
 // into the cube through the other port (ingress), or holds it a while and drops it.
 #include <chrono>
 #include <vector>
@@ -27,13 +27,18 @@ class slowpath_probe_cube final : public dataplane::cube {
     uint32_t size;
   };
   const std::vector<received>& seen() const { return _seen; }
+  const std::vector<dataplane::notification>& notifications() const { return _notifications; }
 
   task<void> packet_in(slowpath::packet pkt) override;
+  void on_notify(const dataplane::notification& n) override {
+    if (_notifications.size() < 10'000) _notifications.push_back(n);
+  }
 
  private:
   mode _mode = mode::egress_other;
   std::chrono::milliseconds _hold{};
   std::vector<received> _seen;
+  std::vector<dataplane::notification> _notifications;
 };
 
 }  // namespace pcn::testing
