@@ -5,11 +5,16 @@
 namespace pcn::schema {
 namespace {
 
+// what() is a C string: a NUL from the request (a %00 in a key) is spelled "\0" there, or
+// the message would end at it.
 std::string join(const std::vector<problem>& problems) {
   std::string out;
   for (const auto& p : problems) {
     if (!out.empty()) out += "; ";
-    out += p.text();
+    for (char c : p.text()) {
+      if (c == '\0') out += "\\0";
+      else out += c;
+    }
   }
   return out;
 }

@@ -65,6 +65,12 @@ bool wants_canonical(const leaf_type& type) {
 }  // namespace
 
 checked_value check_leaf_value(const node& leaf, std::string_view text) {
+  // No YANG value holds U+0000 (its lexical forms are XML characters, RFC 7950 9.4), and
+  // libyang must not see one: its dictionary stores a value under the length it was given
+  // and releases it under strlen(), so "DROP\0" would release the model's own "DROP" and
+  // free it while the compiled schema still points to it.
+  if (text.find('\0') != std::string_view::npos)
+    return {.ok = false, .value = nullptr, .error = "a value may not hold a NUL character (U+0000)"};
   const ly_ctx* ctx = leaf.sys->module->ctx;
   const lysc_type* real = nullptr;
   const char* canonical = nullptr;

@@ -123,6 +123,12 @@ TEST(resolve, checks_key_values_against_their_types) {
             "chain/INGRESS/rule/five: invalid id 'five': Invalid type uint32 value \"five\"");
   EXPECT_EQ(error_of([] { at("helloworld", "", "hw 0"); }),
             "invalid name 'hw 0': Unsatisfied pattern - \"hw 0\" does not conform to \"[a-zA-Z0-9_.\\-]{1,64}\"");
+  // A key with a NUL (a %00 in the URL) never reaches libyang (see the validate test); the
+  // message spells it \0.
+  using namespace std::string_literals;
+  EXPECT_EQ(error_of([] { at("schematest", "chain|INGRESS\0"s); }, &status),
+            R"(chain/INGRESS\0: invalid direction 'INGRESS\0': a value may not hold a NUL character (U+0000))");
+  EXPECT_EQ(status, 400u);
 }
 
 TEST(allowed_methods, follow_the_kind_of_target_and_config) {

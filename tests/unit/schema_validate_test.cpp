@@ -141,6 +141,25 @@ TEST(validate, reports_values_the_type_refuses) {
   });
 }
 
+// Found by tests/fuzz/request_fuzzer: libyang released "DROP\u0000" as the model's own
+// "DROP", so that a few such requests freed a string the compiled schema still used.
+TEST(validate, refuses_nul_characters_before_libyang_sees_them) {
+  for (int i = 0; i < 100; ++i)
+    check({
+        {"an enum followed by a NUL",
+         {"helloworld", "", method::patch, R"({"action": "DROP\u0000"})"},
+         "400 action: a value may not hold a NUL character (U+0000)"},
+        {"a string with a NUL inside",
+         {"schematest", "settings", method::patch, R"({"owner": "a\u0000b"})"},
+         "400 settings/owner: a value may not hold a NUL character (U+0000)"},
+        {"a number given as text, with a NUL",
+         {"schematest", "settings", method::patch, R"({"mtu": "1500\u0000"})"},
+         "400 settings/mtu: a value may not hold a NUL character (U+0000)"},
+    });
+  // The model's own names are intact.
+  check({{"the enum itself", {"helloworld", "", method::patch, R"({"action": "DROP"})"}, R"({"name": "c1", "action": "DROP"})"}});
+}
+
 TEST(validate, reports_json_of_the_wrong_shape) {
   check({
       {"an object for a leaf",
