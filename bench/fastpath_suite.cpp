@@ -2,8 +2,7 @@
 //
 //   generator --live frames--> g0 ==veth== d0 [device under test] --redirect--> d1 ==veth== s1 [sink]
 //
-// The generator is an XDP program run by BPF_PROG_TEST_RUN with live frames: it transmits
-// one valid 64-byte UDP frame on g0 over and over. The device under test on d0 is either a
+// (bench/kernel_topology.hpp). The device under test on d0 is either a
 // bare redirect program of the hook (the baseline) or the framework: d0's entry program,
 // simpleforwarder (and k transparent pass-through cubes on its ingress port) and the
 // redirect to d1. The sink, an XDP program on s1, counts and drops. Everything runs in a
@@ -26,8 +25,6 @@
 #include "cubes/simpleforwarder/simpleforwarder.hpp"
 #include "cubes/transparenthelloworld/transparenthelloworld.hpp"
 #include "dataplane/datapath.hpp"
-#include "generator.skel.h"
-#include "sink.skel.h"
 #include "tests/support/netns.hpp"
 
 namespace pcn::bench {
@@ -36,61 +33,19 @@ namespace {
 using dataplane::cube_type;
 using testing::run_command;
 
-struct topology {
-  std::string g0 = "pcnbg0", d0 = "pcnbd0", d1 = "pcnbd1", s1 = "pcnbs1";
-  int g0_index = 0, d0_index = 0, d1_index = 0, s1_index = 0;
-  skeleton_ptr<generator>::type gen;
-  skeleton_ptr<sink>::type counter;
-  std::vector<unsigned char> frame = udp_frame();
-
-  topology() {
-    run_command("ip link add " + g0 + " type veth peer name " + d0);
-    run_command("ip link add " + d1 + " type veth peer name " + s1);
-    for (const auto& dev : {g0, d0, d1, s1}) run_command("ip link set " + dev + " up");
-    g0_index = static_cast<int>(if_nametoindex(g0.c_str()));
-    d0_index = static_cast<int>(if_nametoindex(d0.c_str()));
-    d1_index = static_cast<int>(if_nametoindex(d1.c_str()));
-    s1_index = static_cast<int>(if_nametoindex(s1.c_str()));
-    gen.reset(generator::open());
-    if (!gen) throw std::runtime_error("fastpath: open the generator");
-    gen->rodata->out_ifindex = static_cast<__u32>(g0_index);
-    if (generator::load(gen.get()) != 0) throw std::runtime_error("fastpath: load the generator");
-    counter.reset(sink::open_and_load());
-    if (!counter) throw std::runtime_error("fastpath: load the sink");
-    if (bpf_xdp_attach(s1_index, bpf_program__fd(counter->progs.count_and_drop), XDP_FLAGS_DRV_MODE, nullptr) != 0)
-      throw std::runtime_error("fastpath: attach the sink to " + s1);
-  }
-
-  // Frames redirected into a veth whose peer has no native XDP program are dropped
-  // unless GRO is on; the hooks other than native XDP need it on d0.
-  void set_gro(bool on) { run_command("ethtool -K " + d0 + " gro " + (on ? "on" : "off")); }
-
-  uint64_t received() const {
-    std::vector<uint64_t> per_cpu(static_cast<size_t>(libbpf_num_possible_cpus()));
-    uint32_t zero = 0;
-    bpf_map_lookup_elem(bpf_map__fd(counter->maps.received), &zero, per_cpu.data());
-    uint64_t total = 0;
-    for (auto v : per_cpu) total += v;
-    return total;
-  }
-
-  // Mpps that reached the sink while the generator sent `frames`.
-  double measure(uint32_t frames) {
-    LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame.data(), .data_size_in = static_cast<__u32>(frame.size()),
-                .repeat = static_cast<int>(frames), .flags = BPF_F_TEST_XDP_LIVE_FRAMES, .batch_size = 64);
-    uint64_t before = received();
-    auto start = std::chrono::steady_clock::now();
-    if (int rc = bpf_prog_test_run_opts(bpf_program__fd(gen->progs.generate), &opts); rc != 0)
-      throw std::runtime_error("fastpath: live-frames test run failed: " + std::system_category().message(-rc));
-    double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    return static_cast<double>(received() - before) / seconds / 1e6;
-  }
-};
+// Mpps that reached the sink while the generator sent `frames`.
+double measure(veth_topology& t, uint32_t frames) {
+  uint64_t before = t.received();
+  auto start = std::chrono::steady_clock::now();
+  t.send(frames);
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return static_cast<double>(t.received() - before) / seconds / 1e6;
+}
 
 // The baseline on d0: the bare program of the hook.
 class bare_dut {
  public:
-  bare_dut(topology& t, cube_type type) : _t(t), _type(type), _prog(bare_redirect::open()) {
+  bare_dut(veth_topology& t, cube_type type) : _t(t), _type(type), _prog(bare_redirect::open()) {
     if (!_prog) throw std::runtime_error("fastpath: open the bare redirect program");
     _prog->rodata->out_ifindex = static_cast<__u32>(t.d1_index);
     if (bare_redirect::load(_prog.get()) != 0) throw std::runtime_error("fastpath: load the bare redirect program");
@@ -115,7 +70,7 @@ class bare_dut {
 
  private:
   uint32_t xdp_flags() const { return _type == cube_type::xdp_drv ? XDP_FLAGS_DRV_MODE : XDP_FLAGS_SKB_MODE; }
-  topology& _t;
+  veth_topology& _t;
   cube_type _type;
   skeleton_ptr<bare_redirect>::type _prog;
 };
@@ -124,7 +79,7 @@ class bare_dut {
 // constant slot, the last redirecting to d1. What a chain of k cubes cannot beat.
 class bare_chain_dut {
  public:
-  bare_chain_dut(topology& t, cube_type type, unsigned hops) : _t(t), _flags(type == cube_type::xdp_drv ? XDP_FLAGS_DRV_MODE : XDP_FLAGS_SKB_MODE) {
+  bare_chain_dut(veth_topology& t, cube_type type, unsigned hops) : _t(t), _flags(type == cube_type::xdp_drv ? XDP_FLAGS_DRV_MODE : XDP_FLAGS_SKB_MODE) {
     for (unsigned i = 0; i <= hops; ++i) {
       typename skeleton_ptr<bare_chain>::type p(bare_chain::open());
       if (!p) throw std::runtime_error("fastpath: open the bare chain");
@@ -149,7 +104,7 @@ class bare_chain_dut {
   ~bare_chain_dut() { bpf_xdp_detach(_t.d0_index, _flags, nullptr); }
 
  private:
-  topology& _t;
+  veth_topology& _t;
   uint32_t _flags;
   std::vector<typename skeleton_ptr<bare_chain>::type> _programs;
 };
@@ -158,7 +113,7 @@ class bare_chain_dut {
 // ingress port.
 class framework_dut {
  public:
-  framework_dut(dataplane::datapath& dp, topology& t, cube_type type, unsigned chain)
+  framework_dut(dataplane::datapath& dp, veth_topology& t, cube_type type, unsigned chain)
       : _forwarder(std::make_unique<cubes::simpleforwarder>(dp, "bench_sf", type)) {
     _forwarder->add_port("in");
     _forwarder->add_port("out");
@@ -193,7 +148,7 @@ suite_result run_fastpath(const run_context& ctx, const option_values& opts) {
 
   log::set_level(std::max(log::current_level(), log::level::warn));  // attach reports are not results
   private_netns netns("fastpath");
-  topology topo;
+  veth_topology topo("fastpath", "pcnb");
   temporary_pin_root pins;
   dataplane::datapath dp({.pin_root = pins.path, .clean = true});
   dp.finish_restore();
@@ -214,26 +169,26 @@ suite_result run_fastpath(const run_context& ctx, const option_values& opts) {
       double bare, plain;
       {
         bare_dut dut(topo, type);
-        topo.measure(frames / 10);  // warm-up
-        bare = topo.measure(frames);
+        measure(topo, frames / 10);  // warm-up
+        bare = measure(topo, frames);
       }
       {
         framework_dut dut(dp, topo, type, 0);
-        topo.measure(frames / 10);
-        plain = topo.measure(frames);
+        measure(topo, frames / 10);
+        plain = measure(topo, frames);
       }
       forwarder.samples.push_back(plain);
       forwarder.baseline_samples.push_back(bare);
       for (size_t i = 0; i < chains.size(); ++i) {
         framework_dut dut(dp, topo, type, chains[i]);
-        topo.measure(frames / 10);
-        chain_figures[i].samples.push_back(topo.measure(frames));
+        measure(topo, frames / 10);
+        chain_figures[i].samples.push_back(measure(topo, frames));
         chain_figures[i].baseline_samples.push_back(plain);
       }
       for (size_t i = 0; i < floor_figures.size(); ++i) {
         bare_chain_dut dut(topo, type, chains[i]);
-        topo.measure(frames / 10);
-        floor_figures[i].samples.push_back(topo.measure(frames));
+        measure(topo, frames / 10);
+        floor_figures[i].samples.push_back(measure(topo, frames));
         floor_figures[i].baseline_samples.push_back(bare);
       }
     }

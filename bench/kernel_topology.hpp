@@ -1,6 +1,14 @@
 #pragma once
 // What the suites that push packets through the kernel share: a network namespace of
-// their own, ownership of libbpf skeletons, and the valid 64-byte UDP frame they send.
+// their own, ownership of libbpf skeletons, the valid 64-byte UDP frame they send, and
+// the path they send it on:
+//
+//   generator --live frames--> g0 ==veth== d0 [device under test] ... d1 ==veth== s1 [sink]
+//
+// The generator (fastpath/generator.bpf.c) is an XDP program run by BPF_PROG_TEST_RUN
+// with BPF_F_TEST_XDP_LIVE_FRAMES: it transmits the frame on g0, again and again. The sink
+// (fastpath/sink.bpf.c), native XDP on s1, counts per CPU and drops. With `latency`, the
+// generator stamps each frame with the time and the sink files its latency in a histogram.
 #include <fcntl.h>
 #include <sched.h>
 
@@ -8,6 +16,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <cstdint>
 #include <iterator>
 #include <string>
 #include <memory>
@@ -17,6 +26,10 @@
 #include "base/unique_fd.hpp"
 #include "dataplane/types.hpp"
 #include "tests/support/netns.hpp"
+
+// The skeletons of fastpath/generator.bpf.c and fastpath/sink.bpf.c.
+struct generator;
+struct sink;
 
 namespace pcn::bench {
 
@@ -98,5 +111,34 @@ inline std::vector<unsigned char> udp_frame() {
   udp[5] = 30;                                                  // length: 50 - 20
   return f;
 }
+
+class veth_topology {
+ public:
+  // The four netdevs are named <prefix>g0, <prefix>d0, <prefix>d1, <prefix>s1; `suite`
+  // names errors.
+  veth_topology(std::string suite, const std::string& prefix, bool latency = false);
+  ~veth_topology();
+  veth_topology(const veth_topology&) = delete;
+  veth_topology& operator=(const veth_topology&) = delete;
+
+  std::string g0, d0, d1, s1;
+  int g0_index = 0, d0_index = 0, d1_index = 0, s1_index = 0;
+
+  // Frames redirected into a veth whose peer has no native XDP program are dropped unless
+  // GRO is on: the hooks other than native XDP need it on d0.
+  void set_gro(bool on);
+  // One live-frames run of the generator: `frames` frames, in batches of 64.
+  void send(uint32_t frames);
+  // What reached the sink so far (all CPUs).
+  uint64_t received() const;
+  // The sink's latency histogram so far, LATENCY_BUCKET_NS per bucket (with `latency`).
+  std::vector<uint64_t> histogram() const;
+
+ private:
+  std::string _suite;
+  std::vector<unsigned char> _frame = udp_frame();
+  ::generator* _generator = nullptr;
+  ::sink* _sink = nullptr;
+};
 
 }  // namespace pcn::bench

@@ -2,9 +2,8 @@
 //
 //   generator --live frames--> g0 ==veth== d0 [to userspace] ... handler ... [out] d1 ==veth== s1 [sink]
 //
-// The generator (slowpath/stamp_generator.bpf.c, BPF_PROG_TEST_RUN with live frames)
-// stamps each frame with the time and transmits it on g0; the sink on s1 counts what
-// arrives and files its latency in a histogram. Measured: helloworld with action SLOWPATH
+// The generator and the sink of bench/kernel_topology.hpp, the generator stamping each
+// frame with the time, the sink filing its latency in a histogram. Measured: helloworld with action SLOWPATH
 // (its fast path sends every packet up, its packet_in sends it out of the other port).
 // Baseline: the original Polycube's mechanism (slowpath/original.bpf.c): perf buffer in,
 // one polling thread, metadata into a map and the frame into a TAP device out, whose
@@ -33,12 +32,11 @@
 
 #include "bench/kernel_topology.hpp"
 #include "bench/process.hpp"
-#include "bench/slowpath/latency_abi.h"
+#include "bench/fastpath/latency_abi.h"
 #include "bench/slowpath/original_abi.h"
 #include "bench/suite.hpp"
 #include "cubes/helloworld/helloworld.hpp"
 #include "dataplane/datapath.hpp"
-#include "latency_sink.skel.h"
 #include "original.skel.h"
 #include "reactor/engine.hpp"
 #include "reactor/io.hpp"
@@ -46,7 +44,6 @@
 #include "reflector_tc.skel.h"
 #include "reflector_xdp.skel.h"
 #include "slowpath/slow_path.hpp"
-#include "stamp_generator.skel.h"
 
 namespace pcn::bench {
 namespace {
@@ -78,94 +75,42 @@ struct latency {
   uint64_t delivered = 0;
 };
 
-struct topology {
-  std::string g0 = "pcnsg0", d0 = "pcnsd0", d1 = "pcnsd1", s1 = "pcnss1";
-  int g0_index = 0, d0_index = 0, d1_index = 0, s1_index = 0;
-  skeleton_ptr<stamp_generator>::type gen;
-  skeleton_ptr<latency_sink>::type sink;
-  std::vector<unsigned char> frame = udp_frame();
+// Packets per second delivered while the generator sends as fast as it can for `duration`.
+double rate(veth_topology& t, std::chrono::milliseconds duration) {
+  uint64_t before = t.received();
+  auto start = std::chrono::steady_clock::now();
+  while (std::chrono::steady_clock::now() - start < duration) t.send(16 * 1024);
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));  // what is on its way still counts
+  return static_cast<double>(t.received() - before) / seconds;
+}
 
-  topology() {
-    run_command("ip link add " + g0 + " type veth peer name " + d0);
-    run_command("ip link add " + d1 + " type veth peer name " + s1);
-    for (const auto& dev : {g0, d0, d1, s1}) run_command("ip link set " + dev + " up");
-    g0_index = static_cast<int>(if_nametoindex(g0.c_str()));
-    d0_index = static_cast<int>(if_nametoindex(d0.c_str()));
-    d1_index = static_cast<int>(if_nametoindex(d1.c_str()));
-    s1_index = static_cast<int>(if_nametoindex(s1.c_str()));
-    gen.reset(stamp_generator::open());
-    if (!gen) throw std::runtime_error("slowpath: open the generator");
-    gen->rodata->out_ifindex = static_cast<__u32>(g0_index);
-    if (stamp_generator::load(gen.get()) != 0) throw std::runtime_error("slowpath: load the generator");
-    sink.reset(latency_sink::open_and_load());
-    if (!sink) throw std::runtime_error("slowpath: load the sink");
-    if (bpf_xdp_attach(s1_index, bpf_program__fd(sink->progs.count_and_drop), XDP_FLAGS_DRV_MODE, nullptr) != 0)
-      throw std::runtime_error("slowpath: attach the sink to " + s1);
-  }
-
-  // Frames redirected into a veth whose peer has no native XDP program are dropped unless
-  // GRO is on: the hooks other than native XDP need it on d0.
-  void set_gro(bool on) { run_command("ethtool -K " + d0 + " gro " + (on ? "on" : "off")); }
-
-  uint64_t sum(int map_fd, uint32_t key) const {
-    std::vector<uint64_t> per_cpu(static_cast<size_t>(libbpf_num_possible_cpus()));
-    bpf_map_lookup_elem(map_fd, &key, per_cpu.data());
-    uint64_t total = 0;
-    for (auto v : per_cpu) total += v;
-    return total;
-  }
-  uint64_t received() const { return sum(bpf_map__fd(sink->maps.received), 0); }
-  std::vector<uint64_t> histogram() const {
-    std::vector<uint64_t> h(LATENCY_BUCKETS);
-    for (uint32_t b = 0; b < LATENCY_BUCKETS; ++b) h[b] = sum(bpf_map__fd(sink->maps.latency), b);
-    return h;
-  }
-
-  void send(uint32_t frames) {
-    LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame.data(), .data_size_in = static_cast<__u32>(frame.size()),
-                .repeat = static_cast<int>(frames), .flags = BPF_F_TEST_XDP_LIVE_FRAMES, .batch_size = 64);
-    if (int rc = bpf_prog_test_run_opts(bpf_program__fd(gen->progs.generate), &opts); rc != 0)
-      throw std::runtime_error("slowpath: live-frames test run failed: " + std::system_category().message(-rc));
-  }
-
-  // Packets per second delivered while the generator sends as fast as it can for `duration`.
-  double rate(std::chrono::milliseconds duration) {
-    uint64_t before = received();
-    auto start = std::chrono::steady_clock::now();
-    while (std::chrono::steady_clock::now() - start < duration) send(16 * 1024);
-    double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));  // what is on its way still counts
-    return static_cast<double>(received() - before) / seconds;
-  }
-
-  // Latency of `count` frames sent one at a time, `gap` apart (far below saturation).
-  latency paced(unsigned count, std::chrono::microseconds gap) {
-    auto before = histogram();
-    auto next = std::chrono::steady_clock::now();
-    for (unsigned i = 0; i < count; ++i) {
-      next += gap;
-      send(1);
-      while (std::chrono::steady_clock::now() < next) {
-      }
+// Latency of `count` frames sent one at a time, `gap` apart (far below saturation).
+latency paced(veth_topology& t, unsigned count, std::chrono::microseconds gap) {
+  auto before = t.histogram();
+  auto next = std::chrono::steady_clock::now();
+  for (unsigned i = 0; i < count; ++i) {
+    next += gap;
+    t.send(1);
+    while (std::chrono::steady_clock::now() < next) {
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    auto after = histogram();
-    uint64_t total = 0;
-    for (uint32_t b = 0; b < LATENCY_BUCKETS; ++b) total += after[b] -= before[b];
-    latency out{0, 0, total};
-    if (total == 0) return out;
-    auto at = [&](double q) {
-      uint64_t want = static_cast<uint64_t>(q * static_cast<double>(total)), seen = 0;
-      for (uint32_t b = 0; b < LATENCY_BUCKETS; ++b)
-        if ((seen += after[b]) > want) return (b + 0.5) * LATENCY_BUCKET_NS / 1000.0;
-      return LATENCY_BUCKETS * LATENCY_BUCKET_NS / 1000.0;
-    };
-    out.p50_us = at(0.50);
-    out.p99_us = at(0.99);
-    return out;
   }
-};
-
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  auto after = t.histogram();
+  uint64_t total = 0;
+  for (uint32_t b = 0; b < LATENCY_BUCKETS; ++b) total += after[b] -= before[b];
+  latency out{0, 0, total};
+  if (total == 0) return out;
+  auto at = [&](double q) {
+    uint64_t want = static_cast<uint64_t>(q * static_cast<double>(total)), seen = 0;
+    for (uint32_t b = 0; b < LATENCY_BUCKETS; ++b)
+      if ((seen += after[b]) > want) return (b + 0.5) * LATENCY_BUCKET_NS / 1000.0;
+    return LATENCY_BUCKETS * LATENCY_BUCKET_NS / 1000.0;
+  };
+  out.p50_us = at(0.50);
+  out.p99_us = at(0.99);
+  return out;
+}
 // ---------------------------------------------------------------- the framework
 
 // The slow path served by a reactor of its own on the userspace CPU while it exists.
@@ -202,7 +147,7 @@ class reactor_thread {
 // helloworld SLOWPATH between d0 and d1.
 class helloworld_dut {
  public:
-  helloworld_dut(dataplane::datapath& dp, const topology& t, cube_type type) : _hw(dp, "bench_hw", type, log::level::warn) {
+  helloworld_dut(dataplane::datapath& dp, const veth_topology& t, cube_type type) : _hw(dp, "bench_hw", type, log::level::warn) {
     _hw.add_port("in");
     _hw.add_port("out");
     dp.connect("bench_hw:in", t.d0);
@@ -220,7 +165,7 @@ class reflector final : public dataplane::cube {
  public:
   enum class mode { injection_veth, test_run };
 
-  reflector(dataplane::datapath& dp, const topology& t, cube_type type, mode m, const slowpath::injection_device& device)
+  reflector(dataplane::datapath& dp, const veth_topology& t, cube_type type, mode m, const slowpath::injection_device& device)
       : cube(dp, {.name = "bench_reflector",
                   .service = "bench_reflector",
                   .type = type,
@@ -268,7 +213,7 @@ class reflector final : public dataplane::cube {
 // Perf buffer in, TAP device out, one polling thread on the userspace CPU.
 class original_dut {
  public:
-  original_dut(const topology& t, cube_type type) : _t(t), _type(type), _prog(original::open()) {
+  original_dut(const veth_topology& t, cube_type type) : _t(t), _type(type), _prog(original::open()) {
     if (!_prog) throw std::runtime_error("slowpath: open the baseline program");
     _prog->rodata->in_port = 0;
     if (original::load(_prog.get()) != 0) throw std::runtime_error("slowpath: load the baseline program");
@@ -331,7 +276,7 @@ class original_dut {
     [[maybe_unused]] auto n = ::write(self->_tap.get(), static_cast<const char*>(data) + sizeof md, md.length);
   }
 
-  const topology& _t;
+  const veth_topology& _t;
   cube_type _type;
   skeleton_ptr<original>::type _prog;
   unique_fd _tap;
@@ -349,11 +294,11 @@ struct sample {
   latency paced;
 };
 
-sample measure(topology& t, std::chrono::milliseconds duration, unsigned paced_frames) {
-  t.rate(duration / 10);  // warm-up
+sample measure(veth_topology& t, std::chrono::milliseconds duration, unsigned paced_frames) {
+  rate(t, duration / 10);  // warm-up
   sample s;
-  s.rate = t.rate(duration);
-  s.paced = t.paced(paced_frames, std::chrono::microseconds(20));
+  s.rate = rate(t, duration);
+  s.paced = paced(t, paced_frames, std::chrono::microseconds(20));
   return s;
 }
 
@@ -395,7 +340,7 @@ suite_result run_slowpath(const run_context& ctx, const option_values& opts) {
   foreign_cpu others({});
   log::set_level(std::max(log::current_level(), log::level::warn));
   private_netns netns("slowpath");
-  topology topo;
+  veth_topology topo("slowpath", "pcns", true);
   temporary_pin_root pins;
   dataplane::datapath dp({.pin_root = pins.path, .clean = true});
   dp.finish_restore();

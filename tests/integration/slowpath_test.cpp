@@ -78,6 +78,19 @@ struct two_hosts : quiet_hosts {
   }
 };
 
+// Two hosts with a slow-path probe cube between them, and a slow path.
+struct probe_between_hosts {
+  two_hosts hosts;
+  testing::test_datapath dp;
+  slowpath::slow_path sp;
+  slowpath_probe_cube probe;
+
+  probe_between_hosts(cube_type type, const slowpath::slow_path_options& options, log::level level = log::level::warn)
+      : sp(*dp, options), probe(*dp, "sp", type, level) {
+    hosts.wire(*dp, probe);
+  }
+};
+
 task<void> ping_both_ways(const two_hosts& hosts, bool& there, bool& back) {
   there = co_await testing::ping_async(hosts.h1, "10.93.0.2");
   back = co_await testing::ping_async(hosts.h2, "10.93.0.1");
@@ -105,16 +118,12 @@ TEST_P(slowpath_integration, helloworld_slowpath_ping_both_ways) {
 }
 
 TEST_P(slowpath_integration, metadata_set_in_the_fast_path_reaches_the_handler) {
-  two_hosts hosts;
-  testing::test_datapath dp;
-  slowpath::slow_path sp(*dp, options());
-  slowpath_probe_cube probe(*dp, "sp", type());
-  hosts.wire(*dp, probe);
-
+  probe_between_hosts t(type(), options());
   bool there = false, back = false;
-  testing::serve_while(sp, ping_both_ways(hosts, there, back));
+  testing::serve_while(t.sp, ping_both_ways(t.hosts, there, back));
   EXPECT_TRUE(there);
   EXPECT_TRUE(back);
+  const auto& probe = t.probe;
   ASSERT_FALSE(probe.seen().empty());
   bool from_p0 = false, from_p1 = false;
   for (const auto& r : probe.seen()) {
@@ -134,15 +143,10 @@ task<void> ping_with_id(const two_hosts& hosts, int count) {
 }
 
 TEST_P(slowpath_integration, notifications_reach_the_cube) {
-  two_hosts hosts;
-  testing::test_datapath dp;
-  slowpath::slow_path sp(*dp, options());
-  slowpath_probe_cube probe(*dp, "sp", type());
-  hosts.wire(*dp, probe);
-
-  testing::serve_while(sp, ping_with_id(hosts, 3));
+  probe_between_hosts t(type(), options());
+  testing::serve_while(t.sp, ping_with_id(t.hosts, 3));
   int requests = 0, replies = 0;
-  for (const auto& n : probe.notifications()) {
+  for (const auto& n : t.probe.notifications()) {
     EXPECT_EQ(n.reason, SLOWPATH_PROBE_NOTIFY);
     EXPECT_EQ(n.data[0], 4242u) << "the echo id";
     EXPECT_EQ(n.data[2], n.in_port) << "the port the fast path saw, in the data and in the event";
@@ -155,11 +159,8 @@ TEST_P(slowpath_integration, notifications_reach_the_cube) {
 task<void> ping_expecting(const two_hosts& hosts, bool& replied) { replied = co_await testing::ping_async(hosts.h1, "10.93.0.2"); }
 
 TEST_P(slowpath_integration, sending_to_a_ports_ingress_enters_the_cube_and_to_its_egress_leaves) {
-  two_hosts hosts;
-  testing::test_datapath dp;
-  slowpath::slow_path sp(*dp, options());
-  slowpath_probe_cube c(*dp, "sp", type());
-  hosts.wire(*dp, c);
+  probe_between_hosts t(type(), options());
+  auto& [hosts, dp, sp, c] = t;
   hosts.static_neighbours();
   testing::probe_cube chain(*dp, "chain", type(), 1);
   dp->attach(chain, "sp:p1", {});
@@ -189,15 +190,11 @@ TEST_P(slowpath_integration, sending_to_a_ports_ingress_enters_the_cube_and_to_i
 }
 
 TEST_P(slowpath_integration, fast_path_log_messages_reach_the_daemon_log_formatted) {
-  two_hosts hosts;
-  testing::test_datapath dp;
-  slowpath::slow_path sp(*dp, options());
-  slowpath_probe_cube c(*dp, "sp", type(), log::level::info);
-  hosts.wire(*dp, c);
+  probe_between_hosts t(type(), options(), log::level::info);
   std::string file = "/tmp/" + testing::unique_name("pcnlog") + ".log";
   log::set_level(log::level::info);
   log::set_file(file);
-  testing::serve_while(sp, ping_with_id(hosts, 1));
+  testing::serve_while(t.sp, ping_with_id(t.hosts, 1));
   log::set_file("/dev/stderr");
   std::ifstream in(file);
   std::stringstream text;

@@ -1,4 +1,4 @@
-/* What the slowpath suite's generator, sink and pcn-bench agree on. */
+/* Where the generator stamps frames and how the sink files their latency (slowpath suite). */
 #pragma once
 
 #define LATENCY_STAMP_OFFSET 42 /* the UDP payload of an Ethernet/IPv4/UDP frame */
