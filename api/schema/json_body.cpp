@@ -115,18 +115,26 @@ class converter {
         check(doc.get_string().get(s), doc);
         return json::string(s);
       }
+      // The atoms are read here: simdjson 3.0's root get_bool() takes "false" followed by one
+      // more character ("falseA") for false and refuses "false" followed by two spaces or
+      // more, and its root is_null() refuses "null" followed by one (simdjson issues 1981 and
+      // 2354). The token runs to the end of the body: the word, then whitespace only.
       case od::json_type::boolean: {
-        bool b = false;
-        check(doc.get_bool().get(b), doc);
-        return b;
+        const std::string_view word = atom(token);
+        if (word == "true") return true;
+        if (word == "false") return false;
+        fail(offset_of(token.data()), simdjson::error_message(simdjson::INCORRECT_TYPE));
       }
       default: {
-        bool null = false;
-        check(doc.is_null().get(null), doc);
-        if (!null) check(simdjson::N_ATOM_ERROR, doc);
-        return nullptr;
+        if (atom(token) == "null") return nullptr;
+        fail(offset_of(token.data()), simdjson::error_message(simdjson::N_ATOM_ERROR));
       }
     }
+  }
+
+  static std::string_view atom(std::string_view token) {
+    while (!token.empty() && is_json_space(token.back())) token.remove_suffix(1);
+    return token;
   }
 
   void check(simdjson::error_code err, od::document& doc) {

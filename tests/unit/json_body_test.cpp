@@ -29,6 +29,9 @@ TEST(parse_json_body, gives_the_value_boost_json_would) {
            R"(18446744073709551615)",
            R"(1.5e3)",
            R"(true)",
+           "false \r\n",  // simdjson 3.0 alone refuses these three
+           " true   \t",
+           "null\n",
            R"(null)",
            R"("caf\u00e9 \"quoted\" \\ \n")",
            "  {\"a\" :\t[ 1 , 2 ] }\n",
@@ -82,6 +85,10 @@ TEST(parse_json_body, says_where_and_why_json_is_malformed) {
            {"tru", "malformed JSON at byte 0: The JSON element does not have the requested type."},
            {"nul", "malformed JSON at byte 0: Problem while parsing an atom starting with the letter 'n'"},
            {"[1] [2]", "malformed JSON at byte 4: Unexpected trailing content in the JSON input."},
+           // Found by tests/fuzz/request_fuzzer: simdjson 3.0 takes these two for false.
+           {"falseA", "malformed JSON at byte 0: The JSON element does not have the requested type."},
+           {std::string_view("false\0", 6), "malformed JSON at byte 0: The JSON element does not have the requested type."},
+           {" false}", "malformed JSON at byte 6: Unexpected trailing content in the JSON input."},
        }) {
     unsigned status = 0;
     EXPECT_EQ(error_of([&] { parse(body); }, &status), message) << body;
