@@ -8,6 +8,7 @@
 #include <boost/asio/buffer.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
+#include <boost/json/parse.hpp>
 #include <cerrno>
 #include <cstring>
 #include <memory>
@@ -154,6 +155,12 @@ std::string location_path(std::string_view location) {
 }
 
 }  // namespace
+
+boost::json::value http_response::json() const {
+  boost::system::error_code ec;
+  boost::json::value v = boost::json::parse(body, ec);
+  return ec ? boost::json::value(nullptr) : v;
+}
 
 endpoint parse_endpoint(std::string_view url) {
   auto bad = [&](const std::string& why) { return std::invalid_argument("bad URL '" + std::string(url) + "': " + why); };

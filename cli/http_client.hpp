@@ -3,6 +3,7 @@
 // a unix socket, Beast's parser for the answer, a deadline on connect, send and receive.
 // 307 and 308 are followed with the same method and body (the daemon redirects paths
 // without the service, /polycube/v1/r1/..., to /polycube/v1/router/r1/...).
+#include <boost/json/value.hpp>
 #include <chrono>
 #include <stdexcept>
 #include <string>
@@ -34,6 +35,10 @@ struct http_response {
   std::string body;
   std::string content_type;
   std::string location;  // of a redirect
+
+  bool ok() const { return status >= 200 && status < 300; }
+  // The body as JSON; null when it is empty or not JSON.
+  boost::json::value json() const;
 };
 
 // The daemon could not be reached at all (connect failed everywhere it was looked for).

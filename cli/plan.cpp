@@ -19,12 +19,6 @@ std::string method_of(command c) {
   return "POST";
 }
 
-std::string help_query(command c) {
-  std::string name(command_name(c));
-  for (char& ch : name) ch = static_cast<char>(ch - 'a' + 'A');
-  return "?help=" + (name.empty() ? std::string("NONE") : name);
-}
-
 json::object strings(std::initializer_list<std::pair<std::string_view, std::string_view>> members) {
   json::object out;
   for (const auto& [k, v] : members) out[k] = v;
@@ -85,8 +79,7 @@ std::optional<plan> framework_command(const command_line& line) {
 }
 
 bool is_framework_word(std::string_view w) {
-  return w == "connect" || w == "disconnect" || w == "attach" || w == "detach" || w == "services" || w == "cubes" ||
-         w == "topology" || w == "netdevs" || w == "version";
+  return is_wiring_command(w) || w == "services" || w == "cubes" || w == "topology" || w == "netdevs" || w == "version";
 }
 
 // Resources that are only read: without a command, they are shown.
@@ -99,10 +92,9 @@ bool is_shown_by_default(const command_line& line) {
 plan help_plan(const command_line& line) {
   if (line.path.empty()) return of_kind(plan_kind::root_help);
   const std::string& first = line.path.front();
-  const bool wiring = first == "connect" || first == "disconnect" || first == "attach" || first == "detach";
-  plan p = wiring || (line.path.size() == 1 && is_framework_word(first))
+  plan p = is_wiring_command(first) || (line.path.size() == 1 && is_framework_word(first))
                ? of_kind(plan_kind::local_help)
-               : of_kind(plan_kind::help, {"OPTIONS", url_path(line.path) + help_query(line.cmd), std::nullopt});
+               : of_kind(plan_kind::help, {"OPTIONS", help_target(line.path, line.cmd), std::nullopt});
   p.cmd = line.cmd;
   p.words = line.path;
   if (p.kind == plan_kind::local_help) p.topic = first;
@@ -138,6 +130,16 @@ std::string url_segment(std::string_view s) {
     }
   }
   return out;
+}
+
+bool is_wiring_command(std::string_view word) {
+  return word == "connect" || word == "disconnect" || word == "attach" || word == "detach";
+}
+
+std::string help_target(const std::vector<std::string>& words, command c, bool completion) {
+  std::string name(command_name(c));
+  for (char& ch : name) ch = static_cast<char>(ch - 'a' + 'A');
+  return url_path(words) + "?help=" + (name.empty() ? std::string("NONE") : name) + (completion ? "&completion" : "");
 }
 
 std::string url_path(const std::vector<std::string>& words) {

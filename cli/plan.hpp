@@ -68,6 +68,13 @@ std::string url_segment(std::string_view s);
 // The URL path of these words ("a/b%2Fc/"), relative to the REST root.
 std::string url_path(const std::vector<std::string>& words);
 
+// The OPTIONS target asking for help on these words for a command: "r1/ports/?help=ADD",
+// with "&completion" when it is for completion.
+std::string help_target(const std::vector<std::string>& words, command c, bool completion = false);
+
+// connect, disconnect, attach, detach: framework commands whose words are positional.
+bool is_wiring_command(std::string_view word);
+
 // A value typed on the command line: a canonical decimal integer becomes a number, true and
 // false booleans, anything else a string ("007", "1.0" and "10.0.1.1" stay strings).
 boost::json::value typed_value(std::string_view text);
