@@ -232,6 +232,11 @@ task<void> slow_path::rx_loop(std::shared_ptr<socket_state> s) {
     while (receive_batch(*s) == _options.batch && !cancel.cancel_requested())
       if (++batches % batches_per_turn == 0) co_await yield_now{};
     if (cancel.cancel_requested()) break;
+    if (_options.busy_poll.count() > 0) {
+      auto until = clock::now() + _options.busy_poll;
+      while (!s->socket->rx_pending() && !cancel.cancel_requested() && clock::now() < until) co_await yield_now{};
+      if (s->socket->rx_pending()) continue;
+    }
     io_result r = co_await io::poll(s->socket->fd(), POLLIN, {.cancel = &cancel});
     if (r.error() == ECANCELED) break;
     if (!r.ok() || (r.result & (POLLERR | POLLHUP | POLLNVAL))) {
@@ -269,8 +274,18 @@ task<void> slow_path::event_loop(cancel_source& cancel) {
     io_result r = co_await io::poll(fd, POLLIN, {.cancel = &cancel});
     if (r.error() == ECANCELED) break;
     r.value();
-    _events.consume();
+    size_t n = _events.consume();
     flush();
+    if (_options.busy_poll.count() > 0 && n > 0) {
+      auto until = clock::now() + _options.busy_poll;
+      while (!cancel.cancel_requested() && clock::now() < until) {
+        co_await yield_now{};
+        if (_events.consume() > 0) {
+          flush();
+          until = clock::now() + _options.busy_poll;
+        }
+      }
+    }
   }
 }
 

@@ -19,9 +19,9 @@
 //                  notifications to the cube's on_notify().
 //
 // Everything runs on the datapath's shard and is polled by its io_uring (need_wakeup:
-// the reactor sleeps when there is nothing to do, and never busy-polls a core that the
-// softirq feeding it may need). Construct it after the datapath, on its shard; run()
-// serves until stopped; destroy it before the datapath.
+// the reactor sleeps when there is nothing to do; a bounded busy poll after the last
+// packet is an option, off by default). Construct it after the datapath, on its shard;
+// run() serves until stopped; destroy it before the datapath.
 #include <chrono>
 #include <map>
 #include <memory>
@@ -45,6 +45,9 @@ struct slow_path_options {
   uint32_t max_in_flight = 256;  // handlers of one cube running at once; beyond, packets are dropped
   uint32_t batch = 64;           // descriptors taken off a ring per pass
   std::string injection_device = "pcninj";  // the injection veth pair: <name>t, <name>r
+  // After its last packet, a socket's loop keeps looking this long (letting the rest of
+  // the shard run in between) before it sleeps: a core kept awake for lower latency.
+  std::chrono::microseconds busy_poll{0};
 };
 
 // Totals of the slow path (per cube figures are in cube_base::slowpath_stats()).
@@ -84,6 +87,9 @@ class slow_path final : public dataplane::packet_io {
 
   // packet_io: what port::send() and transparent_cube::send() call.
   task<void> send(packet pkt, pcn_hop target, dataplane::cube_base& from) override;
+
+  // Changes busy_poll (see slow_path_options); from the next time a socket runs dry.
+  void set_busy_poll(std::chrono::microseconds d) noexcept { _options.busy_poll = d; }
 
   const slow_path_counters& counters() const noexcept { return _counters; }
   std::vector<socket_report> sockets() const;

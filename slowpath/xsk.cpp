@@ -122,6 +122,8 @@ uint32_t xsk::filled() const noexcept {
   return _umem->_options.ring_size - xsk_prod_nb_free(_fill, _umem->_options.ring_size);
 }
 
+bool xsk::rx_pending() const noexcept { return _rx && xsk_cons_nb_avail(_rx.get(), 1) > 0; }
+
 uint32_t xsk::refill(uint32_t target) noexcept {
   uint32_t have = filled();
   if (have >= target) return 0;

@@ -88,6 +88,8 @@ class xsk {
   uint32_t refill(uint32_t target) noexcept;
   // Frames the kernel holds for RX now.
   uint32_t filled() const noexcept;
+  // Whether received descriptors wait in the RX ring.
+  bool rx_pending() const noexcept;
 
   // ---- TX ----
   // Queues one frame for transmission; false when the TX ring is full.
