@@ -105,11 +105,8 @@ class converter {
     if (const size_t end = offset_of(token.data()) + token.size(); end < _text.size())
       fail(end, simdjson::error_message(simdjson::TRAILING_CONTENT));
     switch (type) {
-      case od::json_type::number: {
-        od::number n;
-        check(doc.get_number().get(n), doc);
-        return number(n);
-      }
+      case od::json_type::number:
+        return number(doc, doc);
       case od::json_type::string: {
         std::string_view s;
         check(doc.get_string().get(s), doc);
@@ -185,9 +182,7 @@ class converter {
         return;
       }
       case od::json_type::number: {
-        od::number n;
-        check(v.get_number().get(n), doc);
-        json::value j = number(n);
+        json::value j = number(v, doc);
         if (j.is_int64()) _stack.push_int64(j.get_int64());
         else if (j.is_uint64()) _stack.push_uint64(j.get_uint64());
         else _stack.push_double(j.get_double());
@@ -230,13 +225,32 @@ class converter {
     return !many.insert(name).second;
   }
 
-  static json::value number(od::number n) {
-    switch (n.get_number_type()) {
-      case od::number_type::signed_integer: return n.get_int64();
-      case od::number_type::unsigned_integer: return n.get_uint64();
-      default: return n.get_double();
+  // The type first, then the getter of that type: get_number() of simdjson before 3.6.4
+  // gives 0 for a decimal of more than 19 significant digits (simdjson issue 2099). An
+  // integer beyond 64 bits is refused as get_number() refused it.
+  template <typename Source>
+  json::value number(Source& source, od::document& doc) {
+    od::number_type type{};
+    check(source.get_number_type().get(type), doc);
+    switch (type) {
+      case od::number_type::signed_integer: {
+        int64_t i = 0;
+        if (source.get_int64().get(i)) check(simdjson::NUMBER_ERROR, doc);
+        return i;
+      }
+      case od::number_type::unsigned_integer: {
+        uint64_t u = 0;
+        if (source.get_uint64().get(u)) check(simdjson::NUMBER_ERROR, doc);
+        return u;
+      }
+      default: {
+        double d = 0;
+        check(source.get_double().get(d), doc);
+        return d;
+      }
     }
   }
+
 
   [[noreturn]] void too_deep(od::document& doc) {
     const char* where = nullptr;

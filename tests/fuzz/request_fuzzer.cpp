@@ -171,14 +171,13 @@ void raw_http(std::string_view input) {
     parser.header_limit(static_cast<std::uint32_t>(max_header_bytes));
     parser.body_limit(max_body_bytes);
     parser.eager(true);
-    // Beast returns after the header: feed it again while it makes progress, as the server does.
+    // Feed it again while it makes progress. After need_more Beast wants more bytes than it
+    // has seen (its chunk parser asserts so): every byte has arrived, so that ends it.
     while (!parser.is_done()) {
       boost::beast::error_code ec;
       const size_t used = parser.put(boost::asio::buffer(input.data(), input.size()), ec);
       input.remove_prefix(used);
-      if (ec == http::error::need_more && used > 0) continue;
-      if (ec) return;  // the server answers 4xx, or waits for bytes that never come
-      if (used == 0) return;
+      if (ec || used == 0) return;  // the server answers 4xx, or waits for bytes that never come
     }
     const auto& req = parser.get();
     serve(req.method(), std::string_view(req.target().data(), req.target().size()), req.body());

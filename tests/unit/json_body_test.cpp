@@ -40,6 +40,19 @@ TEST(parse_json_body, gives_the_value_boost_json_would) {
   }
 }
 
+// Found by tests/fuzz/request_fuzzer: simdjson 3.0's get_number() gave 0 for these.
+TEST(parse_json_body, reads_decimals_of_more_than_19_digits) {
+  for (std::string_view text : {"0.12345678901234567890", "[1234567890123456789.5]", R"({"w": 184467440737095516162.5})",
+                                "1.2345678901234567890e5", "-123456789012345678901e-5"}) {
+    const boost::json::value got = parse(text), expected = boost::json::parse(text);
+    const auto& a = got.is_structured() ? (got.is_array() ? got.get_array()[0] : got.get_object().at("w")) : got;
+    const auto& b = expected.is_structured() ? (expected.is_array() ? expected.get_array()[0] : expected.get_object().at("w")) : expected;
+    ASSERT_TRUE(a.is_double()) << text;
+    EXPECT_NE(a.get_double(), 0.0) << text;
+    EXPECT_NEAR(a.get_double(), b.to_number<double>(), std::abs(b.to_number<double>()) * 1e-15) << text;
+  }
+}
+
 TEST(parse_json_body, keeps_integers_exact) {
   boost::json::value v = parse(R"([9223372036854775807, 9223372036854775808, -9223372036854775808, 0.5])");
   EXPECT_TRUE(v.at(0).is_int64());
@@ -89,6 +102,8 @@ TEST(parse_json_body, says_where_and_why_json_is_malformed) {
            {"falseA", "malformed JSON at byte 0: The JSON element does not have the requested type."},
            {std::string_view("false\0", 6), "malformed JSON at byte 0: The JSON element does not have the requested type."},
            {" false}", "malformed JSON at byte 6: Unexpected trailing content in the JSON input."},
+           {"[18446744073709551616]", "malformed JSON at byte 1: Problem while parsing a number"},
+           {"-9223372036854775809", "malformed JSON at byte 0: Problem while parsing a number"},
        }) {
     unsigned status = 0;
     EXPECT_EQ(error_of([&] { parse(body); }, &status), message) << body;
