@@ -11,8 +11,8 @@ packages=(
   # libraries
   liburing-dev libbpf-dev libxdp-dev libsimdjson-dev libyang2-dev
   libboost1.81-dev libboost-json1.81-dev libfmt-dev libyaml-cpp-dev
-  # tests and micro-benchmarks
-  libgtest-dev libgmock-dev libbenchmark-dev
+  # tests and micro-benchmarks; libFuzzer for clang (make test-fuzz)
+  libgtest-dev libgmock-dev libbenchmark-dev libclang-rt-dev
   # integration tests and pcn-bench
   iproute2 iputils-ping ethtool procps curl nginx-light wrk
 )
