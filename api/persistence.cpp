@@ -31,35 +31,6 @@ unique_fd open_or_throw(const std::string& path, int flags, mode_t mode = 0) {
   return unique_fd(fd);
 }
 
-// Pretty JSON, one member a line: a human reads and diffs this file. JSON is YAML too.
-void pretty(std::string& out, const json::value& v, int indent) {
-  auto pad = [&](int n) { out.append(static_cast<size_t>(n) * 2, ' '); };
-  if (v.is_object() && !v.get_object().empty()) {
-    out += "{\n";
-    size_t i = 0;
-    for (const auto& [k, member] : v.get_object()) {
-      pad(indent + 1);
-      out += json::serialize(json::value(json::string(k))) + ": ";
-      pretty(out, member, indent + 1);
-      out += ++i < v.get_object().size() ? ",\n" : "\n";
-    }
-    pad(indent);
-    out += "}";
-  } else if (v.is_array() && !v.get_array().empty()) {
-    out += "[\n";
-    size_t i = 0;
-    for (const auto& e : v.get_array()) {
-      pad(indent + 1);
-      pretty(out, e, indent + 1);
-      out += ++i < v.get_array().size() ? ",\n" : "\n";
-    }
-    pad(indent);
-    out += "]";
-  } else {
-    out += json::serialize(v);
-  }
-}
-
 }  // namespace
 
 json::value read_topology_file(const std::string& path) {
@@ -118,10 +89,8 @@ task<void> config_file::save() {
   auto guard = co_await _mutex.lock();
   if (_covered >= mine) co_return;  // a save that started after this call covered it
   const uint64_t covers = _requested;
-  std::string text;
-  pretty(text, _store.dump(), 0);
-  text += "\n";
-  co_await write_file(text);
+  // Indented JSON, one member a line: a human reads and diffs this file, and JSON is YAML.
+  co_await write_file(yaml_json::to_pretty_json(_store.dump()));
   _covered = covers;
   ++_saves;
 }

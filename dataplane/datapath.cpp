@@ -147,6 +147,12 @@ datapath::~datapath() {
   if (!_cubes.empty() && !_keep_kernel_state)
     log::warn("datapath: destroyed with {} cube(s) still registered", _cubes.size());
   ::close(_registry_fd);
+  // Nothing is left for a next run to re-adopt: the framework's pins go too.
+  if (!_keep_kernel_state && _cubes.empty()) {
+    std::error_code ec;
+    fs::remove_all(_options.pin_root, ec);
+    if (ec) log::warn("datapath: cannot remove {}: {}", _options.pin_root, ec.message());
+  }
 }
 
 bool datapath::is_framework_map(std::string_view map) const {
