@@ -27,6 +27,7 @@ constexpr auto maintenance_period = std::chrono::milliseconds(10);
 constexpr int kicks_per_flush = 16;  // copy mode transmits a bounded batch per kick
 constexpr int max_tx_waits = 100;    // for room in a full TX ring, a millisecond each
 constexpr int batches_per_turn = 4;  // RX batches in a row before the rest of the shard runs
+constexpr uint32_t quiet_fill = 64;  // frames in the fill ring of a socket that rarely receives
 
 // RX queues of a netdev (ethtool channels); 1 when the driver does not say.
 uint32_t rx_queues(const std::string& netdev) {
@@ -48,10 +49,9 @@ bool retry_later(int err) { return err == EBUSY || err == ENOBUFS; }
 // One AF_XDP socket and its loop.
 struct slow_path::socket_state : std::enable_shared_from_this<socket_state> {
   std::unique_ptr<xsk> socket;
-  int ifindex = 0;
-  bool rx = false;
   bool dirty = false;
   bool closed = false;
+  bool quiet = false;  // the injection device's: only packets sent up again arrive there
   std::unique_ptr<cancel_source> cancel;  // ends its RX loop (one per run)
 };
 
@@ -88,7 +88,6 @@ slow_path::slow_path(dataplane::datapath& dp, slow_path_options options)
   // The first socket owns the UMEM: the injection device's, which lives as long as we do.
   _inject = std::make_shared<socket_state>();
   _inject->socket = std::make_unique<xsk>(*_umem, _injection->tx_name(), 0, false);
-  _inject->ifindex = _injection->tx_ifindex();
   // Cubes reached through the injection device may send to the slow path again.
   add_netdev(_injection->rx_ifindex(), _injection->rx_name());
   _dp.set_packet_io(this);
@@ -135,8 +134,6 @@ void slow_path::add_netdev(int ifindex, const std::string& name) {
   for (uint32_t q = 0; q < queues; ++q) {
     auto s = std::make_shared<socket_state>();
     s->socket = std::make_unique<xsk>(*_umem, name, q, true);
-    s->ifindex = ifindex;
-    s->rx = true;
     uint32_t key = base + q, fd = static_cast<uint32_t>(s->socket->fd());
     if (bpf_map_update_elem(xsks, &key, &fd, BPF_ANY) != 0)
       throw std::system_error(errno, std::system_category(), "register the AF_XDP socket of " + name + " queue " + std::to_string(q));
@@ -149,7 +146,8 @@ void slow_path::add_netdev(int ifindex, const std::string& name) {
   _rx_sockets += state.queues.size();
   auto& added = _netdevs.emplace(ifindex, std::move(state)).first->second;
   for (auto& s : added.queues) {
-    s->socket->refill(fill_target());
+    s->quiet = ifindex == _injection->rx_ifindex();
+    s->socket->refill(fill_target(*s));
     if (_running) start_loop(s);
   }
   log::debug("slow path: {} AF_XDP socket(s) on {}", added.queues.size(), name);
@@ -175,11 +173,13 @@ void slow_path::remove_netdev(int ifindex) {
   _netdevs.erase(it);
 }
 
-uint32_t slow_path::fill_target() const noexcept {
-  // Share a quarter of the frames among the sockets' fill rings; the rest is for packets
-  // in handlers and in TX.
-  uint32_t share = _options.umem.frames / 4 / static_cast<uint32_t>(std::max<size_t>(_rx_sockets, 1));
-  return std::clamp<uint32_t>(share, 64, _options.umem.ring_size);
+uint32_t slow_path::fill_target(const socket_state& s) const noexcept {
+  // A quarter of the frames shared among the fill rings of the netdevs' sockets (the rest
+  // is for packets in handlers and in TX); the injection device's gets few.
+  if (s.quiet) return quiet_fill;
+  size_t sockets = std::max<size_t>(_rx_sockets, 2) - 1;
+  uint32_t share = _options.umem.frames / 4 / static_cast<uint32_t>(sockets);
+  return std::clamp<uint32_t>(share, quiet_fill, _options.umem.ring_size);
 }
 
 std::vector<socket_report> slow_path::sockets() const {
@@ -264,7 +264,7 @@ uint32_t slow_path::receive_batch(socket_state& s) {
     dispatch(hook_family::xdp, packet(pool, d.addr, d.len, md));
   }
   if (n) flush();
-  s.socket->refill(fill_target());
+  s.socket->refill(fill_target(s));
   return n;
 }
 
@@ -295,7 +295,7 @@ task<void> slow_path::maintenance_loop(cancel_source& cancel) {
   while (co_await sleep_for(maintenance_period, &cancel)) {
     complete_all();
     for (auto& [ifindex, state] : _netdevs)
-      for (auto& s : state.queues) s->socket->refill(fill_target());
+      for (auto& s : state.queues) s->socket->refill(fill_target(*s));
     if (!_dirty.empty()) flush();
   }
 }

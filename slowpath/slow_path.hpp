@@ -105,7 +105,7 @@ class slow_path final : public dataplane::packet_io {
   void add_netdev(int ifindex, const std::string& name);
   void remove_netdev(int ifindex);
   void start_loop(const std::shared_ptr<socket_state>& s);
-  uint32_t fill_target() const noexcept;
+  uint32_t fill_target(const socket_state& s) const noexcept;
 
   task<void> rx_loop(std::shared_ptr<socket_state> s);
   task<void> event_loop(cancel_source& cancel);
