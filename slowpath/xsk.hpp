@@ -26,9 +26,11 @@ struct xsk_ring_cons;
 namespace pcn::slowpath {
 
 struct umem_options {
-  uint32_t frames = 4096;
-  uint32_t frame_size = 4096;  // a power of two from 2048 to the page size
-  uint32_t ring_size = 2048;   // of every ring (fill, completion, RX, TX)
+  // 32 MiB: deep enough to take a burst at line rate while the shard catches up. A frame
+  // holds 2048 - frame_pool::headroom bytes of packet: an Ethernet frame of MTU 1500.
+  uint32_t frames = 16384;
+  uint32_t frame_size = 2048;  // a power of two from 2048 to the page size
+  uint32_t ring_size = 8192;   // of every ring (fill, completion, RX, TX)
 };
 
 class umem {
