@@ -205,6 +205,27 @@ TEST_P(slowpath_integration, fast_path_log_messages_reach_the_daemon_log_formatt
       << text.str();
 }
 
+// One echo request into a cube whose handler holds packets; then retire() the cube.
+task<void> retire_while_held(probe_between_hosts& t, uint32_t& held, std::chrono::milliseconds& waited) {
+  co_await testing::ping_async(t.hosts.h1, "10.93.0.2", 1, 1);  // gets no reply: the handler holds it
+  held = t.probe.slowpath_stats().in_flight;
+  auto start = clock::now();
+  co_await t.sp.retire(t.probe);
+  waited = std::chrono::duration_cast<std::chrono::milliseconds>(clock::now() - start);
+}
+
+TEST_P(slowpath_integration, retire_waits_for_the_cubes_running_handlers) {
+  probe_between_hosts t(type(), options());
+  t.hosts.static_neighbours();
+  t.probe.set_mode(slowpath_probe_cube::mode::hold, std::chrono::milliseconds(1500));
+  uint32_t held = 0;
+  std::chrono::milliseconds waited{};
+  testing::serve_while(t.sp, retire_while_held(t, held, waited));
+  EXPECT_GE(held, 1u) << "a handler was running when retire() was called";
+  EXPECT_EQ(t.probe.slowpath_stats().in_flight, 0u) << "none is once it returns";
+  EXPECT_GT(waited.count(), 0) << "it waited for the held packet";
+}
+
 // ---------------------------------------------------------------- flood
 
 struct latency_report {
