@@ -2,6 +2,7 @@
 
 #include <bpf/bpf.h>
 #include <linux/ethtool.h>
+#include <linux/if_packet.h>
 #include <linux/sockios.h>
 #include <net/if.h>
 #include <poll.h>
@@ -85,6 +86,10 @@ slow_path::slow_path(dataplane::datapath& dp, slow_path_options options)
               {.on_log = [this](const pcn_log_event& e) { on_log(e); },
                .on_notify = [this](const pcn_notify_event& e) { on_notify(e); },
                .on_packet = [this](const pcn_packet_event& e) { on_tc_packet(e); }}) {
+  _raw.reset(::socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0));  // protocol 0: it receives nothing
+  if (!_raw) throw std::system_error(errno, std::system_category(), "open the slow path's AF_PACKET socket");
+  int sndbuf = 8 << 20;
+  ::setsockopt(_raw.get(), SOL_SOCKET, SO_SNDBUFFORCE, &sndbuf, sizeof sndbuf);
   // The first socket owns the UMEM: the injection device's, which lives as long as we do.
   _inject = std::make_shared<socket_state>();
   _inject->socket = std::make_unique<xsk>(*_umem, _injection->tx_name(), 0, false);
@@ -411,6 +416,16 @@ task<void> slow_path::send(packet pkt, pcn_hop target, dataplane::cube_base& fro
     co_return;
   }
   hook_family family = from.family();
+  if (family == hook_family::tc && target.kind == PCN_HOP_NETDEV) {
+    // Out of a netdev from a TC cube: through its egress hook (its transparent cubes) to
+    // the wire, as bpf_redirect() goes; the frame waits for the batch's sendmmsg.
+    _raw_queue.push_back({pkt.address(), pkt.size(), static_cast<int>(target.target)});
+    pkt.hand_over();
+    ++from._slowpath.packets_out;
+    ++_counters.sent_direct;
+    if (_flusher) reactor::current().schedule(std::exchange(_flusher, {}));
+    co_return;
+  }
   std::shared_ptr<socket_state> out = tx_socket(family, target);
   if (out == _inject) {
     if (!pkt.push_front(sizeof(pcn_inject_header))) {
@@ -446,7 +461,39 @@ void slow_path::mark_dirty(socket_state& s) {
   if (_flusher) reactor::current().schedule(std::exchange(_flusher, {}));
 }
 
+void slow_path::send_raw() {
+  frame_pool& pool = _umem->pool();
+  constexpr size_t chunk = 64;
+  std::array<mmsghdr, chunk> messages;
+  std::array<iovec, chunk> bytes;
+  std::array<sockaddr_ll, chunk> to;
+  for (size_t done = 0; done < _raw_queue.size();) {
+    size_t n = std::min(chunk, _raw_queue.size() - done);
+    for (size_t i = 0; i < n; ++i) {
+      const raw_frame& f = _raw_queue[done + i];
+      bytes[i] = {pool.at(f.address), f.length};
+      to[i] = {};
+      to[i].sll_family = AF_PACKET;
+      to[i].sll_ifindex = f.ifindex;
+      if (f.length >= 14) std::memcpy(&to[i].sll_protocol, pool.at(f.address + 12), 2);  // the ethertype
+      messages[i] = {};
+      messages[i].msg_hdr.msg_name = &to[i];
+      messages[i].msg_hdr.msg_namelen = sizeof to[i];
+      messages[i].msg_hdr.msg_iov = &bytes[i];
+      messages[i].msg_hdr.msg_iovlen = 1;
+    }
+    int sent = ::sendmmsg(_raw.get(), messages.data(), static_cast<unsigned>(n), MSG_DONTWAIT);
+    ++_counters.kicks;
+    // sendmmsg stops at the first refusal (a netdev gone, no buffer): those are dropped.
+    _counters.send_failures += n - static_cast<size_t>(std::max(sent, 0));
+    done += n;
+  }
+  for (const raw_frame& f : _raw_queue) pool.release(f.address);  // the kernel copied them
+  _raw_queue.clear();
+}
+
 void slow_path::flush() {
+  if (!_raw_queue.empty()) send_raw();
   bool progress = false;
   for (auto& s : _dirty) {
     s->dirty = false;

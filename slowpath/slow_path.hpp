@@ -28,6 +28,7 @@
 #include <string>
 #include <vector>
 
+#include "base/unique_fd.hpp"
 #include "dataplane/cube.hpp"
 #include "dataplane/datapath.hpp"
 #include "reactor/cancel.hpp"
@@ -57,7 +58,7 @@ struct slow_path_counters {
   uint64_t no_cube = 0;         // for a slot where no cube is (deleted meanwhile)
   uint64_t malformed = 0;       // without room for the metadata, truncated TC packets
   uint64_t no_frame = 0;        // TC packets and clones dropped: every frame in use
-  uint64_t sent_direct = 0;     // AF_XDP TX on a netdev's own socket
+  uint64_t sent_direct = 0;     // to a netdev: AF_XDP TX on its own socket (XDP), AF_PACKET (TC)
   uint64_t sent_injected = 0;   // AF_XDP TX into the injection device
   uint64_t send_failures = 0;   // the kernel refused a transmission
   uint64_t kicks = 0;           // sendto() calls that asked the kernel to transmit
@@ -120,6 +121,7 @@ class slow_path final : public dataplane::packet_io {
 
   std::shared_ptr<socket_state> tx_socket(dataplane::hook_family family, const pcn_hop& target);
   void mark_dirty(socket_state& s);
+  void send_raw();
   void flush();
   void complete_all();
 
@@ -133,6 +135,14 @@ class slow_path final : public dataplane::packet_io {
   std::map<int, netdev_state> _netdevs;   // by ifindex: every netdev with sockets
   std::vector<bool> _base_slots;          // XSKMAP ranges in use (of PCN_MAX_QUEUES keys)
   std::vector<std::shared_ptr<socket_state>> _dirty;  // with TX descriptors to kick
+  // TC cubes' packets out of a netdev: an AF_PACKET socket, one sendmmsg per batch.
+  struct raw_frame {
+    uint64_t address;
+    uint32_t length;
+    int ifindex;
+  };
+  unique_fd _raw;
+  std::vector<raw_frame> _raw_queue;
   event_ring _events;
   size_t _rx_sockets = 0;
   uint64_t _handlers_running = 0;
