@@ -1,6 +1,7 @@
 #include "api/http_server.hpp"
 
 #include <netinet/in.h>
+#include <poll.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 
@@ -126,12 +127,13 @@ task<void> http_server::serve(int listen_fd) {
 task<void> http_server::stop() {
   _stopping = true;
   for (connection_clock* c : _idle) c->expire.request_cancel();  // their recv ends: they close
+  for (cancel_source* s : _streams) s->request_cancel();         // producers end, then the stream
   if (_acceptor) co_await _acceptor->stop();
 }
 
-task<response> http_server::answer(const request& req) {
+task<response> http_server::answer(const request& req, stream_producer* stream) {
   try {
-    co_return co_await _router.dispatch(req);
+    co_return co_await _router.dispatch(req, stream);
   } catch (const std::exception& e) {
     log::error("http: {} {}: {}", std::string(req.method_string()), std::string(req.target()), e.what());
     co_return error_response(http::status::internal_server_error, std::string("internal error: ") + e.what());
@@ -157,6 +159,68 @@ task<bool> http_server::send_rest(int fd, std::string& out, size_t sent, connect
   bool all = sent == out.size();
   out.clear();
   co_return all;
+}
+
+namespace {
+
+// Watches a streamed response's socket while the producer runs: a client that hangs up
+// closes the stream even when the producer has nothing to send.
+task<void> watch_hangup(int fd, cancel_source& closed, cancel_source& done) {
+  io_result r = co_await io::poll(fd, POLLRDHUP | POLLHUP | POLLERR, {.cancel = &done});
+  if (r.result > 0) closed.request_cancel();
+}
+
+task<void> run_producer(stream_producer& producer, body_stream& stream, cancel_source& done) {
+  std::string error;
+  try {
+    co_await producer(stream);
+  } catch (const std::exception& e) {
+    error = e.what();
+  }
+  if (!error.empty()) log::warn("http: streamed response ended by an error: {}", error);
+  done.request_cancel();
+}
+
+}  // namespace
+
+// The producer writes through this: each piece goes out at once (a chunk in HTTP/1.1),
+// within the write deadline; a client that is gone or stalls ends the stream.
+task<void> http_server::stream_body(int fd, bool chunked, stream_producer& producer, connection_clock& c) {
+  struct socket_stream final : body_stream {
+    http_server& server;
+    int fd;
+    bool chunked;
+    connection_clock& clock;
+    cancel_source hangup;
+    bool broken = false;
+    std::string out;
+    socket_stream(http_server& s, int f, bool ch, connection_clock& cl) : server(s), fd(f), chunked(ch), clock(cl) {}
+    cancel_source& closed() override { return hangup; }
+    task<bool> write(std::string_view data) override {
+      if (broken || hangup.cancel_requested()) co_return false;
+      if (data.empty()) co_return true;  // an empty chunk would end the body
+      out.clear();
+      if (chunked) out += fmt::format("{:x}\r\n", data.size());
+      out += data;
+      if (chunked) out += "\r\n";
+      broken = !co_await server.send_rest(fd, out, 0, clock);
+      // Between pieces the stream may be quiet for long: only the writes have a deadline.
+      clock.deadline = clock::time_point::max();
+      if (broken) hangup.request_cancel();
+      co_return !broken;
+    }
+  } stream(*this, fd, chunked, c);
+  c.deadline = clock::time_point::max();
+  if (_stopping) stream.hangup.request_cancel();
+  _streams.insert(&stream.hangup);
+  cancel_source producer_done;
+  co_await when_all(run_producer(producer, stream, producer_done), watch_hangup(fd, stream.hangup, producer_done));
+  _streams.erase(&stream.hangup);
+  if (chunked && !stream.broken) {
+    std::string last = "0\r\n\r\n";
+    co_await send_rest(fd, last, 0, c);
+  }
+  ::shutdown(fd, SHUT_RDWR);
 }
 
 task<void> http_server::converse(int raw_fd, connection_clock& c) {
@@ -251,7 +315,22 @@ task<void> http_server::converse(int raw_fd, connection_clock& c) {
 
     request& req = parser.get();
     ++_stats.requests;
-    response res = co_await answer(req);
+    stream_producer producer;
+    response res = co_await answer(req, &producer);
+    if (producer) {
+      // A streamed body: the head, then the producer's chunks; the connection ends with it.
+      ++_stats.streams;
+      bool chunked = req.version() >= 11;
+      res.version(req.version());
+      res.keep_alive(false);
+      res.set(http::field::server, "polycubed");
+      res.erase(http::field::content_length);
+      if (chunked) res.set(http::field::transfer_encoding, "chunked");
+      write_head(res, out);
+      if (auto sent = flush(); sent && (*sent == SIZE_MAX || !co_await send_rest(fd.get(), out, *sent, c))) co_return;
+      co_await stream_body(fd.get(), chunked, producer, c);
+      co_return;
+    }
     keep_alive = req.keep_alive() && !_stopping;
     res.version(req.version());
     res.keep_alive(keep_alive);

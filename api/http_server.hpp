@@ -31,6 +31,7 @@ struct http_stats {
   uint64_t requests = 0;
   uint64_t rejected = 0;  // 4xx answers produced by the server itself (limits, malformed)
   uint64_t timeouts = 0;
+  uint64_t streams = 0;  // streamed responses (live captures...)
 };
 
 class http_server {
@@ -56,7 +57,8 @@ class http_server {
   task<void> converse(int fd, connection_clock& clock);
   task<bool> send_rest(int fd, std::string& out, size_t sent, connection_clock& clock);
   static task<void> watchdog(connection_clock& clock, clock::duration period);
-  task<response> answer(const request& req);
+  task<response> answer(const request& req, stream_producer* stream);
+  task<void> stream_body(int fd, bool chunked, stream_producer& producer, connection_clock& clock);
 
   const router& _router;
   http_limits _limits;
@@ -64,6 +66,7 @@ class http_server {
   acceptor* _acceptor = nullptr;
   bool _stopping = false;
   std::unordered_set<connection_clock*> _idle;  // connections waiting for a new request
+  std::unordered_set<cancel_source*> _streams;  // streamed responses running: stop() closes them
   task_scope _scope{"http connections"};
 };
 

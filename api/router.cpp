@@ -115,7 +115,7 @@ std::optional<std::string_view> router::plain_path(std::string_view path) {
   return path;
 }
 
-task<response> router::dispatch(const request& req) const {
+task<response> router::dispatch(const request& req, stream_producer* stream) const {
   std::string_view target = req.target();
   size_t q = target.find('?');
   std::string_view path = target.substr(0, q);
@@ -124,6 +124,7 @@ task<response> router::dispatch(const request& req) const {
       for (size_t index : it->second)
         if (_routes[index].method == req.method()) {
           route_params params;
+          params.stream = stream;
           if (q != std::string_view::npos) params.query = target.substr(q + 1);
           co_return co_await _routes[index].run(req, params);
         }
@@ -151,6 +152,7 @@ task<response> router::dispatch(const request& req) const {
     co_return res;
   }
   route_params params;
+  params.stream = stream;
   match(*best, segments, &params);
   if (q != std::string_view::npos) params.query = target.substr(q + 1);
   co_return co_await best->run(req, params);

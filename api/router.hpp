@@ -19,6 +19,9 @@ struct route_params {
   std::vector<std::pair<std::string, std::string>> named;
   std::vector<std::string> rest;  // what a catch-all took, decoded
   std::string_view query;         // after '?', undecoded
+  // Where a handler puts a producer to stream its response's body (http.hpp); null when
+  // the caller cannot stream.
+  stream_producer* stream = nullptr;
 
   // The value of {name}; throws std::out_of_range when the route has no such parameter.
   const std::string& operator[](std::string_view name) const;
@@ -37,7 +40,7 @@ class router {
 
   // Finds the handler and runs it. Routes with more literal segments win over parameters,
   // and at equal literals a route without a catch-all wins.
-  task<response> dispatch(const request& req) const;
+  task<response> dispatch(const request& req, stream_producer* stream = nullptr) const;
 
  private:
   struct segment {

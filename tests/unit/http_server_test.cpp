@@ -55,6 +55,28 @@ task<response> large_answer() {
   co_return res;
 }
 
+// Streamed bodies: three pieces and the end; or a first piece, then nothing until the
+// client or the server goes away.
+task<void> three_pieces(body_stream& out) {
+  co_await out.write("one");
+  co_await sleep_for(20ms);
+  co_await out.write("two");
+  co_await out.write("three");
+}
+
+int g_streams_ended = 0;
+task<void> until_closed(body_stream& out) {
+  co_await out.write("hello");
+  co_await sleep_for(1h, &out.closed());
+  ++g_streams_ended;
+}
+
+task<response> stream_head() {
+  response res{http::status::ok, 11};
+  res.set(http::field::content_type, "application/octet-stream");
+  co_return res;
+}
+
 router test_routes() {
   router r;
   add_version_route(r, "1.2.3");
@@ -65,6 +87,14 @@ router test_routes() {
   r.add(http::verb::delete_, "/things/{name}", [](const request&, const route_params& p) { return answer_json({{"delete", p["name"]}}); });
   r.add(http::verb::get, "/slow", [](const request&, const route_params&) { return slow_answer(); });
   r.add(http::verb::get, "/large", [](const request&, const route_params&) { return large_answer(); });
+  r.add(http::verb::get, "/stream", [](const request&, const route_params& p) {
+    *p.stream = three_pieces;
+    return stream_head();
+  });
+  r.add(http::verb::get, "/forever", [](const request&, const route_params& p) {
+    *p.stream = until_closed;
+    return stream_head();
+  });
   r.add(http::verb::get, "/boom", [](const request&, const route_params&) -> task<response> {
     throw std::runtime_error("boom");
     co_return response{};
@@ -694,6 +724,38 @@ TEST(http_server, graceful_stop_finishes_requests_in_flight_and_closes_idle_conn
     EXPECT_TRUE(co_await never_asked.closed_by_server(2s));
     EXPECT_TRUE(co_await between_requests.closed_by_server(2s));
     EXPECT_LT(clock::now() - start, 2s);
+  });
+}
+
+TEST(http_server, a_streamed_body_arrives_in_chunks_and_ends_the_connection) {
+  auto stats = run_scenario([](http_server&, uint16_t port) -> task<void> {
+    client c = co_await client::connect(port);
+    co_await c.send(get("/stream"));
+    response res = co_await c.read_response();
+    EXPECT_EQ(res.result(), http::status::ok);
+    EXPECT_TRUE(res.chunked());
+    EXPECT_EQ(res.body(), "onetwothree");
+    EXPECT_TRUE(co_await c.closed_by_server());
+  });
+  EXPECT_EQ(stats.streams, 1u);
+}
+
+TEST(http_server, a_stream_ends_when_its_client_hangs_up_or_the_server_stops) {
+  g_streams_ended = 0;
+  run_scenario([](http_server& server, uint16_t port) -> task<void> {
+    {
+      client leaving = co_await client::connect(port);
+      co_await leaving.send(get("/forever"));
+      EXPECT_TRUE(co_await eventually([&server] { return server.stats().streams == 1; }));
+    }  // closed here: the waiting producer must notice
+    EXPECT_TRUE(co_await eventually([] { return g_streams_ended == 1; }));
+    EXPECT_TRUE(co_await eventually([&server] { return server.open_connections() == 0; }));
+    client staying = co_await client::connect(port);
+    co_await staying.send(get("/forever"));
+    EXPECT_TRUE(co_await eventually([&server] { return server.stats().streams == 2; }));
+    co_await server.stop();
+    EXPECT_TRUE(co_await eventually([] { return g_streams_ended == 2; }));
+    EXPECT_TRUE(co_await eventually([&server] { return server.open_connections() == 0; }));
   });
 }
 
