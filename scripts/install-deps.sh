@@ -15,6 +15,8 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev libclang-rt-dev
   # integration tests and pcn-bench
   iproute2 iputils-ping ethtool procps curl nginx-light wrk
+  # packet capture: pcap-filter expressions (libpcap); the capture tests read with tshark
+  libpcap-dev tshark
 )
 
 missing=()
@@ -33,6 +35,8 @@ fi
 
 echo "install-deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
+# tshark asks whether non-root users may capture: no (the tests run as root).
+echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 # nginx is only a benchmark baseline: never leave the distribution's instance running.
