@@ -8,7 +8,9 @@
  *
  * Standard cubes see md->in_port and leave through pcn_pkt_redirect(); transparent cubes
  * (PCN_TRANSPARENT_MAIN) see md->direction and continue with pcn_pkt_pass(). Both may
- * pcn_pkt_drop(), call another μcube of the cube (pcn_call_ucube) or log (pcn_log).
+ * pcn_pkt_drop(), call another μcube of the cube (pcn_call_ucube) or log (pcn_log); any
+ * may hand the packet to the slow path (pcn_pkt_controller) or a copy of it
+ * (pcn_pkt_controller_copy).
  *
  * Map scopes, by name: maps named public_* are shared by every cube that declares them;
  * any other map of the cube is shared by the μcubes of one cube instance; a μcube loaded
@@ -113,6 +115,31 @@ static __always_inline void pcn_event_header(struct pcn_event_header* h, __u32 k
   h->port = md->in_port;
 }
 
+/* The packet (its first PCN_PACKET_EVENT_MAX bytes) and its metadata into the ring buffer,
+ * for the slow path; the packet itself is left as it is. 0 when queued. */
+static __always_inline int pcn_ringbuf_packet(pcn_ctx* ctx, struct pcn_metadata* md) {
+  struct pcn_packet_event* ev = bpf_ringbuf_reserve(&pcn_events, sizeof(*ev), 0);
+  if (!ev) return -1;
+  pcn_event_header(&ev->header, PCN_EVENT_PACKET, md);
+  __builtin_memcpy(&ev->metadata, md, sizeof(*md));
+  __u32 length = pcn_packet_length(ctx);
+  /* 64 bits wide, so that the bounds checked below stay tied to the register the helper
+   * gets (the verifier follows copies, not 32-bit truncations). */
+  __u64 captured = length < PCN_PACKET_EVENT_MAX ? length : PCN_PACKET_EVENT_MAX;
+  ev->length = length;
+  ev->captured = 0;
+  asm volatile("" : "+r"(captured));
+  if (captured >= 1 && captured <= PCN_PACKET_EVENT_MAX) {
+#ifdef PCN_HOOK_XDP
+    if (bpf_xdp_load_bytes(ctx, 0, ev->data, captured) == 0) ev->captured = captured;
+#else
+    if (bpf_skb_load_bytes(ctx, 0, ev->data, captured) == 0) ev->captured = captured;
+#endif
+  }
+  bpf_ringbuf_submit(ev, 0);
+  return 0;
+}
+
 /* Hands the packet to the cube's slow path (its packet_in handler) with a reason; the
  * cube may have set md->data[0..2] for it. The packet leaves the fast path. */
 static __always_inline int pcn_pkt_controller(pcn_ctx* ctx, struct pcn_metadata* md, __u8 reason) {
@@ -130,22 +157,34 @@ static __always_inline int pcn_pkt_controller(pcn_ctx* ctx, struct pcn_metadata*
   if (stats) stats->slowpath_packets++;
   return bpf_redirect_map(&pcn_xsks, key, XDP_DROP);
 #else
-  struct pcn_packet_event* ev = bpf_ringbuf_reserve(&pcn_events, sizeof(*ev), 0);
-  if (!ev) {
+  if (pcn_ringbuf_packet(ctx, md)) {
     if (stats) stats->slowpath_drops++;
     return TC_ACT_SHOT;
   }
-  pcn_event_header(&ev->header, PCN_EVENT_PACKET, md);
-  __builtin_memcpy(&ev->metadata, md, sizeof(*md));
-  __u32 length = ctx->len;
-  __u32 captured = length < PCN_PACKET_EVENT_MAX ? length : PCN_PACKET_EVENT_MAX;
-  ev->length = length;
-  ev->captured = 0;
-  if (captured > 0 && bpf_skb_load_bytes(ctx, 0, ev->data, captured & (PCN_PACKET_EVENT_MAX * 2 - 1)) == 0) ev->captured = captured;
-  bpf_ringbuf_submit(ev, 0);
   if (stats) stats->slowpath_packets++;
   return TC_ACT_SHOT;
 #endif
+}
+
+/* A copy of the packet to the slow path (packet_in, with this reason and md->data[0..2] =
+ * d0..d2) through the ring buffer, while the packet itself goes on in the fast path: e.g. a
+ * flood that reaches netdevs in the kernel and other cubes through userspace. 0 when
+ * queued; counted like pcn_pkt_controller(). */
+static __always_inline int pcn_pkt_controller_copy(pcn_ctx* ctx, struct pcn_metadata* md, __u8 reason, __u32 d0, __u32 d1,
+                                                   __u32 d2) {
+  struct pcn_cube_stats* stats = pcn_stats();
+  struct pcn_metadata copy = *md;
+  copy.reason = reason;
+  copy.cube = (__u16)pcn_cube_slot;
+  copy.data[0] = d0;
+  copy.data[1] = d1;
+  copy.data[2] = d2;
+  if (pcn_ringbuf_packet(ctx, &copy)) {
+    if (stats) stats->slowpath_drops++;
+    return -1;
+  }
+  if (stats) stats->slowpath_packets++;
+  return 0;
 }
 
 /* Same, setting the three words of metadata the slow path receives. */
@@ -272,7 +311,19 @@ static __always_inline int pcn_is_vlan(__be16 proto) {
   return proto == bpf_htons(ETH_P_8021Q) || proto == bpf_htons(ETH_P_8021AD);
 }
 
+/* The VLAN id of the outer 802.1Q tag in the frame's bytes, or -1. */
+static __always_inline int pcn_vlan_in_frame(pcn_ctx* ctx) {
+  struct ethhdr* eth = pcn_data(ctx);
+  if ((void*)(eth + 1) + sizeof(struct pcn_vlan_hdr) > pcn_data_end(ctx)) return -1;
+  if (!pcn_is_vlan(eth->h_proto)) return -1;
+  struct pcn_vlan_hdr* vh = (void*)(eth + 1);
+  return bpf_ntohs(vh->tci) & 0x0fff;
+}
+
 #ifdef PCN_HOOK_XDP
+/* The VLAN id of the packet's outer tag, or -1 when it has none. */
+static __always_inline int pcn_vlan_id(pcn_ctx* ctx) { return pcn_vlan_in_frame(ctx); }
+
 /* Removes the outer VLAN tag; returns its VLAN id, or -1 if the frame has none. */
 static __always_inline int pcn_vlan_pop(pcn_ctx* ctx) {
   struct ethhdr* eth = pcn_data(ctx);
@@ -308,9 +359,16 @@ static __always_inline int pcn_vlan_push(pcn_ctx* ctx, __u16 vid) {
   return 0;
 }
 #else
+/* TC: the kernel keeps a received outer tag out of the bytes (skb->vlan_tci) before TC
+ * ingress, and pushed tags go there too; a frame built by hand (a test run) has it in the
+ * bytes. These helpers take both. */
+static __always_inline int pcn_vlan_id(pcn_ctx* ctx) {
+  if (ctx->vlan_present) return ctx->vlan_tci & 0x0fff;
+  return pcn_vlan_in_frame(ctx);
+}
 static __always_inline int pcn_vlan_pop(pcn_ctx* ctx) {
-  if (!ctx->vlan_present) return -1;
-  int vid = ctx->vlan_tci & 0x0fff;
+  int vid = pcn_vlan_id(ctx);
+  if (vid < 0) return -1;
   return bpf_skb_vlan_pop(ctx) ? -1 : vid;
 }
 static __always_inline int pcn_vlan_push(pcn_ctx* ctx, __u16 vid) {

@@ -62,6 +62,9 @@ static __always_inline struct pcn_metadata* pcn_md_of(pcn_ctx* ctx) {
   return md;
 }
 static __always_inline void pcn_md_store(pcn_ctx* ctx, struct pcn_metadata* md) {}
+/* After anything that moves the packet (bpf_xdp_adjust_head, VLAN push/pop) the metadata
+ * pointer must be taken again (the area moved with the packet); null if it is gone. */
+static __always_inline struct pcn_metadata* pcn_md_reload(pcn_ctx* ctx, struct pcn_metadata* md) { return pcn_md_of(ctx); }
 #define PCN_MD_DECLARE(ctx, md)                       \
   struct pcn_metadata* md = pcn_md_of(ctx);           \
   if (!md) return XDP_ABORTED;
@@ -81,6 +84,8 @@ static __always_inline void pcn_md_store(pcn_ctx* ctx, struct pcn_metadata* md) 
   ctx->cb[3] = m->words[3];
   ctx->cb[4] = m->words[4];
 }
+/* TC's metadata is a copy on the stack: nothing moves it. */
+static __always_inline struct pcn_metadata* pcn_md_reload(pcn_ctx* ctx, struct pcn_metadata* md) { return md; }
 #define PCN_MD_DECLARE(ctx, md)       \
   union pcn_md_words md##_storage;    \
   pcn_md_load(ctx, &md##_storage);    \

@@ -3,7 +3,8 @@
 namespace pcn::cubes {
 
 std::vector<api::service_definition> builtin_services() {
-  return {helloworld_service(), transparenthelloworld_service(), simpleforwarder_service()};
+  return {helloworld_service(), transparenthelloworld_service(), simpleforwarder_service(),
+          simplebridge_service()};
 }
 
 }  // namespace pcn::cubes

@@ -163,6 +163,17 @@ int cube_base::master_fd() const {
 
 int cube_base::map_fd(std::string_view map) const { return _object.map_fd(map); }
 
+int cube_base::program_fd(std::string_view program) const { return _object.program_fd(program); }
+
+slowpath::packet cube_base::new_packet(std::span<const uint8_t> frame) const {
+  return _datapath->require_packet_io().allocate(frame);
+}
+
+bool cube_base::run_in_slowpath(task<void> work) {
+  packet_io* io = _datapath->packet_out();
+  return io && io->run(std::move(work), *this);
+}
+
 void cube_base::stage_constant(load_constant c) {
   auto it = std::find_if(_constants.begin(), _constants.end(), [&](const load_constant& x) { return x.name == c.name; });
   if (it != _constants.end()) *it = std::move(c);

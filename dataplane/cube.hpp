@@ -8,6 +8,7 @@
 #include <array>
 #include <map>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -34,6 +35,14 @@ class packet_io {
  public:
   // Sends the packet to `target` (a hop of the topology) on behalf of cube `from`.
   virtual task<void> send(slowpath::packet pkt, pcn_hop target, cube_base& from) = 0;
+  // A new packet holding a copy of `frame` (zero metadata), for a handler to send what it
+  // originates (a protocol message); empty when every frame is in use or it is too big.
+  virtual slowpath::packet allocate(std::span<const uint8_t> frame) = 0;
+  // Runs slow-path work of cube `owner` that is not a packet_in() (a timer sending its
+  // protocol's messages) like one of its handlers: started at once, counted in its
+  // in_flight, so that it ends before the cube goes. False, and nothing runs, when the
+  // slow path is not serving.
+  virtual bool run(task<void> work, cube_base& owner) = 0;
 
  protected:
   ~packet_io() = default;
@@ -149,6 +158,10 @@ class cube_base {
 
   // The master μcube, e.g. to run packets through it with BPF_PROG_TEST_RUN.
   int master_fd() const;
+  // Another program of the cube's object by name, e.g. a devmap egress program to put in a
+  // devmap of the cube's. A reload() loads new instances; the old ones stay valid while
+  // referenced.
+  int program_fd(std::string_view program) const;
 
   // ---- slow path ----
   // A packet the fast path sent up with pcn_pkt_controller(): a view of the frame (no
@@ -159,6 +172,13 @@ class cube_base {
   virtual task<void> packet_in(slowpath::packet pkt);
   // A pcn_notify() of the fast path. The default ignores it.
   virtual void on_notify(const notification&) {}
+  // A packet of the cube's own to send from the slow path (BPDUs, ARP requests): a copy of
+  // `frame` in a frame of the slow path; empty when none is free. Throws std::logic_error
+  // without a slow path.
+  slowpath::packet new_packet(std::span<const uint8_t> frame) const;
+  // Slow-path work of the cube's own (see packet_io::run): false, and nothing runs, without
+  // a slow path serving.
+  bool run_in_slowpath(task<void> work);
   // The counters of the cube's slow path, the fast path's included.
   slowpath_counters slowpath_stats() const;
 
@@ -226,6 +246,12 @@ class cube : public cube_base {
   // is then removed again); on_port_removed runs before the port disappears.
   virtual void on_port_added(port&) {}
   virtual void on_port_removed(port&) {}
+  // The topology changed (a peer, a port, a transparent cube, here or elsewhere): where the
+  // ports' lanes lead may differ (datapath::slowpath_target). Runs after the datapath wrote
+  // the kernel's tables, after every change (an undone one too), for every standard cube;
+  // a cube that floods decides here which ports it reaches in the kernel and which
+  // through the slow path. Throwing undoes the change.
+  virtual void on_topology_changed() {}
 
  private:
   friend class datapath;

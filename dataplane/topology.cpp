@@ -396,6 +396,8 @@ void datapath::rewire() {
   }
   sync_hooks(plans);
   report_xdp_netdevs(plans);
+  for (const auto& [name, c] : _cubes)
+    if (auto* standard = dynamic_cast<cube*>(c)) standard->on_topology_changed();
 
   // 3. Remove what is no longer wanted (not while a restart is still re-creating cubes:
   //    what the previous run left keeps forwarding until finish_restore()).

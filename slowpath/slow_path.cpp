@@ -85,7 +85,7 @@ slow_path::slow_path(dataplane::datapath& dp, slow_path_options options)
       _events(dp.framework_map_fd(PCN_MAP_EVENTS),
               {.on_log = [this](const pcn_log_event& e) { on_log(e); },
                .on_notify = [this](const pcn_notify_event& e) { on_notify(e); },
-               .on_packet = [this](const pcn_packet_event& e) { on_tc_packet(e); }}) {
+               .on_packet = [this](const pcn_packet_event& e) { on_ring_packet(e); }}) {
   _raw.reset(::socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0));  // protocol 0: it receives nothing
   if (!_raw) throw std::system_error(errno, std::system_category(), "open the slow path's AF_PACKET socket");
   int sndbuf = 8 << 20;
@@ -339,6 +339,14 @@ void slow_path::dispatch(hook_family family, packet pkt) {
   resume_chain(run_handler(c, c->packet_in(std::move(pkt))).handle);
 }
 
+bool slow_path::run(task<void> work, dataplane::cube_base& owner) {
+  if (!_running) return false;
+  ++owner._slowpath.in_flight;
+  ++_handlers_running;
+  resume_chain(run_handler(&owner, std::move(work)).handle);
+  return true;
+}
+
 slow_path::handler_run slow_path::run_handler(dataplane::cube_base* c, task<void> handler) {
   try {
     co_await std::move(handler);
@@ -352,7 +360,9 @@ slow_path::handler_run slow_path::run_handler(dataplane::cube_base* c, task<void
   --_handlers_running;
 }
 
-void slow_path::on_tc_packet(const pcn_packet_event& e) {
+// A packet through the ring buffer: every TC packet, and the copies an XDP cube sends
+// with pcn_pkt_controller_copy() while the packet itself goes on.
+void slow_path::on_ring_packet(const pcn_packet_event& e) {
   if (e.captured < e.length || e.captured > sizeof e.data) {
     ++_counters.malformed;
     return;
@@ -373,7 +383,7 @@ void slow_path::on_tc_packet(const pcn_packet_event& e) {
   pcn_metadata md = e.metadata;
   md.cube = e.header.cube;
   ++_counters.tc_packets_in;
-  dispatch(hook_family::tc, packet(pool, address, e.captured, md));
+  dispatch(e.header.family == PCN_FAMILY_TC ? hook_family::tc : hook_family::xdp, packet(pool, address, e.captured, md));
 }
 
 void slow_path::on_log(const pcn_log_event& e) {
@@ -452,6 +462,19 @@ task<void> slow_path::send(packet pkt, pcn_hop target, dataplane::cube_base& fro
   ++from._slowpath.packets_out;
   ++(out == _inject ? _counters.sent_injected : _counters.sent_direct);
   mark_dirty(*out);
+}
+
+packet slow_path::allocate(std::span<const uint8_t> frame) {
+  frame_pool& pool = _umem->pool();
+  if (frame.size() > pool.frame_size() - frame_pool::headroom) return {};
+  auto f = pool.allocate();
+  if (!f) {
+    ++_counters.no_frame;
+    return {};
+  }
+  uint64_t address = *f + frame_pool::headroom;
+  std::memcpy(pool.at(address), frame.data(), frame.size());
+  return packet(pool, address, static_cast<uint32_t>(frame.size()), pcn_metadata{});
 }
 
 void slow_path::mark_dirty(socket_state& s) {

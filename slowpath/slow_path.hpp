@@ -54,7 +54,7 @@ struct slow_path_options {
 // Totals of the slow path (per cube figures are in cube_base::slowpath_stats()).
 struct slow_path_counters {
   uint64_t xdp_packets_in = 0;  // frames received by AF_XDP sockets
-  uint64_t tc_packets_in = 0;   // TC packets from the ring buffer
+  uint64_t tc_packets_in = 0;   // packets from the ring buffer (TC cubes, copies from XDP cubes)
   uint64_t no_cube = 0;         // for a slot where no cube is (deleted meanwhile)
   uint64_t malformed = 0;       // without room for the metadata, truncated TC packets
   uint64_t no_frame = 0;        // TC packets and clones dropped: every frame in use
@@ -88,6 +88,8 @@ class slow_path final : public dataplane::packet_io {
 
   // packet_io: what port::send() and transparent_cube::send() call.
   task<void> send(packet pkt, pcn_hop target, dataplane::cube_base& from) override;
+  packet allocate(std::span<const uint8_t> frame) override;
+  bool run(task<void> work, dataplane::cube_base& owner) override;
 
   // Changes busy_poll (see slow_path_options); from the next time a socket runs dry.
   void set_busy_poll(std::chrono::microseconds d) noexcept { _options.busy_poll = d; }
@@ -115,7 +117,7 @@ class slow_path final : public dataplane::packet_io {
   uint32_t receive_batch(socket_state& s);
   void dispatch(dataplane::hook_family family, packet pkt);
   handler_run run_handler(dataplane::cube_base* c, task<void> handler);
-  void on_tc_packet(const pcn_packet_event& e);
+  void on_ring_packet(const pcn_packet_event& e);
   void on_log(const pcn_log_event& e);
   void on_notify(const pcn_notify_event& e);
 
