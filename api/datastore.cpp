@@ -106,6 +106,8 @@ task<json::value> managed_cube::run_action(const resolved_path& action, const js
 
 void managed_cube::read_state(json::object&) const {}
 
+std::optional<stream_offer> managed_cube::open_stream(std::string_view, std::string_view) { return std::nullopt; }
+
 datastore::datastore(dataplane::datapath& dp) : _datapath(dp) {}
 
 datastore::~datastore() {
@@ -229,6 +231,10 @@ json::value datastore::read(const resolved_path& target) const {
   const json::value* found = find_in_config(v, target);
   if (!found) throw request_error(404, target.path, "no such " + std::string(schema::kind_name(target.kind)));
   return *found;
+}
+
+std::optional<stream_offer> datastore::open_stream(std::string_view cube, std::string_view name, std::string_view query) {
+  return record(cube).control->open_stream(name, query);
 }
 
 task<void> datastore::apply_change(cube_record& r, json::object before, json::object after) {
@@ -395,7 +401,30 @@ task<void> datastore::external_change() { co_await committed(); }
 
 // ---------------------------------------------------------------- topology
 
+// The cubes a topology request touches, locked in name order (no two requests can wait
+// for each other): a change suspended in a cube's handler never sees its peers move.
+task<std::vector<async_mutex::guard>> datastore::lock_cubes(std::vector<std::string> names) {
+  std::sort(names.begin(), names.end());
+  names.erase(std::unique(names.begin(), names.end()), names.end());
+  std::vector<async_mutex::guard> guards;
+  for (const auto& name : names)
+    if (auto it = _cubes.find(name); it != _cubes.end()) guards.push_back(co_await it->second->mutex.lock());
+  co_return guards;
+}
+
+namespace {
+
+std::string cube_of(const std::string& peer) {
+  auto colon = peer.find(':');
+  return colon == std::string::npos ? std::string() : peer.substr(0, colon);
+}
+
+}  // namespace
+
 task<void> datastore::connect(const std::string& peer1, const std::string& peer2) {
+  // (Named first: GCC 12 cannot keep a braced list alive across a co_await.)
+  std::vector<std::string> touched{cube_of(peer1), cube_of(peer2)};
+  auto guards = co_await lock_cubes(std::move(touched));
   try {
     _datapath.connect(peer1, peer2);
   } catch (const topology_error& e) {
@@ -405,6 +434,9 @@ task<void> datastore::connect(const std::string& peer1, const std::string& peer2
 }
 
 task<void> datastore::disconnect(const std::string& peer1, const std::string& peer2) {
+  // (Named first: GCC 12 cannot keep a braced list alive across a co_await.)
+  std::vector<std::string> touched{cube_of(peer1), cube_of(peer2)};
+  auto guards = co_await lock_cubes(std::move(touched));
   try {
     _datapath.disconnect(peer1, peer2);
   } catch (const topology_error& e) {
@@ -415,8 +447,9 @@ task<void> datastore::disconnect(const std::string& peer1, const std::string& pe
 
 task<void> datastore::attach(const std::string& cube, const std::string& parent,
                              const dataplane::chain_position& position) {
-  cube_record& r = record(cube);
-  auto* t = dynamic_cast<dataplane::transparent_cube*>(&r.control->fastpath());
+  std::vector<std::string> touched{cube, cube_of(parent)};
+  auto guards = co_await lock_cubes(std::move(touched));
+  auto* t = dynamic_cast<dataplane::transparent_cube*>(&record(cube).control->fastpath());
   if (!t) throw request_error(400, "cube", cube + " is not a transparent cube: only transparent cubes are attached");
   try {
     _datapath.attach(*t, parent, position);
@@ -427,8 +460,9 @@ task<void> datastore::attach(const std::string& cube, const std::string& parent,
 }
 
 task<void> datastore::detach(const std::string& cube) {
-  cube_record& r = record(cube);
-  auto* t = dynamic_cast<dataplane::transparent_cube*>(&r.control->fastpath());
+  std::vector<std::string> touched{cube};
+  auto guards = co_await lock_cubes(std::move(touched));
+  auto* t = dynamic_cast<dataplane::transparent_cube*>(&record(cube).control->fastpath());
   if (!t) throw request_error(400, "cube", cube + " is not a transparent cube");
   try {
     _datapath.detach(*t);

@@ -76,6 +76,8 @@ class datastore {
   // POST/PUT/PATCH/DELETE below the cube (POST/DELETE of the cube itself: create/delete).
   // `body` is validated already. Answers an action's output, null otherwise.
   task<json::value> change(const schema::resolved_path& target, schema::method m, const json::value& body);
+  // A stream the cube offers (managed_cube::open_stream); nothing when it offers none.
+  std::optional<stream_offer> open_stream(std::string_view cube, std::string_view name, std::string_view query);
 
   // ---- topology (POST /connect, /disconnect, /attach, /detach) ----
   task<void> connect(const std::string& peer1, const std::string& peer2);
@@ -107,6 +109,7 @@ class datastore {
   task<void> apply_change(cube_record& r, json::object before, json::object after);
   task<void> committed();
   task<void> remove_cube(const std::string& name);
+  task<std::vector<async_mutex::guard>> lock_cubes(std::vector<std::string> names);
 
   dataplane::datapath& _datapath;
   std::map<std::string, std::unique_ptr<service_entry>, std::less<>> _services;

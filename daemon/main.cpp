@@ -141,6 +141,7 @@ task<int> run_daemon(const options& opts, signal_waiter& signals) {
   dataplane::datapath dp({.pin_root = opts.bpf_pin_root, .clean = opts.cubes_dump_clean_init});
   slowpath::slow_path_options slow_options;
   slow_options.injection_device = opts.injection_device;
+  slow_options.busy_poll = std::chrono::microseconds(opts.slowpath_busy_poll_us);
   slowpath::slow_path slow(dp, slow_options);
   api::datastore store(dp);
   store.before_cube_removal([&slow](const dataplane::cube_base& c) { return slow.retire(c); });

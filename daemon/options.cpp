@@ -30,6 +30,7 @@ constexpr option_spec specs[] = {
     {"config", 0, true, "appliance mode: boot the topology of this YAML or JSON file (all or nothing); embedded:default for the built-in one"},
     {"bpf-pin-root", 0, true, "where the data plane pins its programs and maps (default /sys/fs/bpf/polycube)"},
     {"injection-device", 0, true, "name of the slow path's injection veth pair (default pcninj: pcninjt, pcninjr)"},
+    {"slowpath-busy-poll", 0, true, "microseconds to keep polling a slow-path socket that ran dry before sleeping (default 0)"},
     {"clean-dataplane-on-exit", 0, false, "remove the data plane on exit instead of leaving it forwarding"},
     {"help", 'h', false, "show this help"},
     {"version", 'v', false, "show the version"},
@@ -89,6 +90,8 @@ void apply(options& o, std::string_view name, const std::string& value) {
   } else if (name == "injection-device") {
     if (value.empty() || value.size() > 13) throw std::invalid_argument("--injection-device: '" + value + "' must be 1 to 13 characters");
     o.injection_device = value;
+  } else if (name == "slowpath-busy-poll") {
+    o.slowpath_busy_poll_us = parse_number<unsigned>(name, value, 0, 1'000'000);
   } else if (name == "clean-dataplane-on-exit") {
     o.clean_dataplane_on_exit = value.empty() || value == "true";
   } else if (name == "help") {

@@ -30,6 +30,9 @@ struct options {
   bool clean_dataplane_on_exit = false;
   // The veth pair the slow path injects packets through (<name>t, <name>r).
   std::string injection_device = "pcninj";
+  // After a slow-path socket runs dry, keep polling it this long before sleeping: lower
+  // latency (p50 3.6 µs instead of 12 µs) for a core's worth of CPU while traffic flows.
+  unsigned slowpath_busy_poll_us = 0;
   bool show_help = false;
   bool show_version = false;
 };
