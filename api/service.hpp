@@ -15,9 +15,11 @@
 #include <boost/json/value.hpp>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 
+#include "api/http.hpp"
 #include "api/schema/module_text.hpp"
 #include "api/schema/path.hpp"
 #include "base/log.hpp"
@@ -31,6 +33,14 @@ class datapath;
 namespace pcn::api {
 
 namespace json = boost::json;
+
+// A body a cube streams (a live capture): its content type, and the producer the HTTP
+// server runs on the connection's shard, which may be any shard (reach the cube's with
+// on_shard, never block it; see api/http.hpp).
+struct stream_offer {
+  std::string content_type;
+  stream_producer produce;
+};
 
 // One cube's control plane.
 class managed_cube {
@@ -55,6 +65,10 @@ class managed_cube {
   // A YANG action (POST to .../<action>/): `action` is resolved, `input` validated.
   // Answers the action's output (null for none). The default refuses with 405.
   virtual task<json::value> run_action(const schema::resolved_path& action, const json::value& input);
+
+  // A named stream: GET .../<service>/<cube>/<name> where the model has no node of that
+  // name; `query` is the request's, after '?', undecoded. Nothing (the default): 404.
+  virtual std::optional<stream_offer> open_stream(std::string_view name, std::string_view query);
 };
 
 // What create() gets: where the cube lives and what it was created with.

@@ -62,10 +62,28 @@ void add_child_links(response& res, const request& req, const schema::resolved_p
   if (!links.empty()) res.set(http::field::link, links);
 }
 
+// GET .../<cube>/<name> where the model has no <name>: a stream the cube may offer
+// (managed_cube::open_stream), its body produced after the head by the HTTP server.
+std::optional<response> cube_stream(datastore& store, const service_entry& service, const std::string& cube,
+                                    const std::string& name, const route_params& params) {
+  if (service.schema->root().child(name) || store.service_of(cube) != &service) return std::nullopt;
+  std::optional<stream_offer> offer = store.open_stream(cube, name, params.query);
+  if (!offer) return std::nullopt;
+  if (!params.stream) throw request_error(405, name, "a stream cannot be sent on this connection");
+  *params.stream = std::move(offer->produce);
+  response res{http::status::ok, 11};
+  res.set(http::field::content_type, offer->content_type);
+  res.set(http::field::cache_control, "no-store");
+  return res;
+}
+
 task<response> cube_request(datastore& store, const service_entry& service, const request& req,
-                            std::vector<std::string> segments, size_t max_body) {
+                            const route_params& params, size_t max_body) {
+  const std::vector<std::string>& segments = params.rest;
   const std::string cube = segments[1];
   std::vector<std::string> below(segments.begin() + 2, segments.end());
+  if (req.method() == http::verb::get && below.size() == 1)
+    if (auto streamed = cube_stream(store, service, cube, below[0], params)) co_return std::move(*streamed);
   schema::resolved_path target = schema::resolve(*service.schema, cube, below);
   if (req.method() == http::verb::options)
     co_return json_response(http::status::ok, schema::help(target));
@@ -129,7 +147,7 @@ task<response> service_request(datastore& store, const request& req, const route
     throw request_error(404, "", "no service or cube named " + segments[0]);
   }
   if (segments.size() == 1) co_return service_collection(store, *service, req.method());
-  co_return co_await cube_request(store, *service, req, segments, max_body);
+  co_return co_await cube_request(store, *service, req, params, max_body);
 }
 
 }  // namespace
