@@ -4,7 +4,7 @@ namespace pcn::cubes {
 
 std::vector<api::service_definition> builtin_services() {
   return {helloworld_service(), transparenthelloworld_service(), simpleforwarder_service(),
-          simplebridge_service()};
+          simplebridge_service(), bridge_service()};
 }
 
 }  // namespace pcn::cubes

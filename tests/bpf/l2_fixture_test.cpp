@@ -4,18 +4,25 @@
 // the datapath's netdev entry programs.
 #include <gtest/gtest.h>
 
-#include <algorithm>
+#include <net/if.h>
 
+#include <algorithm>
+#include <cstdlib>
+#include <cstdio>
+
+#include "cubes/bridge/bridge.hpp"
 #include "cubes/simplebridge/simplebridge.hpp"
 #include "tests/bpf/fixture.hpp"
 
 namespace pcn::testing {
 namespace {
 
+using cubes::bridge;
 using cubes::simplebridge;
 using cubes::l2::fdb_address;
 using cubes::l2::learning_bridge;
 using cubes::l2::parse_mac;
+namespace stp = cubes::stp;
 using dataplane::cube_type;
 using dataplane::hook_family;
 
@@ -29,6 +36,39 @@ constexpr const char* broadcast = "ff:ff:ff:ff:ff:ff";
 
 bytes udp(const char* src, const char* dst) {
   return packet().eth(src, dst).ipv4("10.0.0.1", "10.0.0.2", 64).udp(40000, 53).payload(22);
+}
+// The same frame with an 802.1Q tag.
+bytes tagged(const char* src, const char* dst, uint16_t vid) {
+  return packet().eth(src, dst).vlan(vid).ipv4("10.0.0.1", "10.0.0.2", 64).udp(40000, 53).payload(22);
+}
+
+// Frames redirected into a veth reach its peer only when the peer has GRO on (or an XDP
+// program): the kernel does not even offer the veth as a destination otherwise.
+void accept_redirects(const veth_pair& v) {
+  // "3: fx1@fy1: <...>": the peer follows the '@' (the test's namespace is not in /sys).
+  std::string line;
+  if (FILE* f = ::popen(("ip -o link show dev " + v.name()).c_str(), "r")) {
+    char buffer[512];
+    while (std::fgets(buffer, sizeof buffer, f)) line += buffer;
+    ::pclose(f);
+  }
+  auto at = line.find('@'), colon = line.find(':', at);
+  if (at == std::string::npos || colon == std::string::npos) throw std::runtime_error("no peer for " + v.name() + ": " + line);
+  std::string peer = line.substr(at + 1, colon - at - 1);
+  if (std::system(("ethtool -K " + peer + " gro on >/dev/null 2>&1").c_str()) != 0)
+    throw std::runtime_error("ethtool -K " + peer + " gro on failed");
+}
+
+// Runs the frame through an XDP program for real (BPF_F_TEST_XDP_LIVE_FRAMES): its redirects
+// happen, a devmap broadcast's egress programs run on each copy.
+void run_live(int prog_fd, const bytes& frame, uint32_t ingress_ifindex) {
+  bytes data = frame;
+  xdp_md ctx{};
+  ctx.data_end = static_cast<__u32>(data.size());
+  ctx.ingress_ifindex = ingress_ifindex;
+  LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = data.data(), .data_size_in = static_cast<__u32>(data.size()), .ctx_in = &ctx,
+              .ctx_size_in = sizeof ctx, .repeat = 1, .flags = BPF_F_TEST_XDP_LIVE_FRAMES);
+  if (bpf_prog_test_run_opts(prog_fd, &opts) != 0) throw std::system_error(errno, std::system_category(), "live-frames test run");
 }
 
 fdb_address address(const char* mac, uint16_t vlan = 0) { return {*parse_mac(mac), vlan}; }
@@ -221,6 +261,205 @@ TEST_P(bridge_fixture, simplebridge_floods_to_cube_ports_through_the_slow_path) 
   EXPECT_TRUE(sb.slowpath_flood_ports().empty());
   dp().disconnect("sb:p0", a.name());
   EXPECT_TRUE(sb.kernel_flood_ports().empty());
+}
+
+// ---------------------------------------------------------------- bridge
+
+bridge::port_settings access(uint16_t vlan) {
+  bridge::port_settings s;
+  s.access_vlan = vlan;
+  return s;
+}
+bridge::port_settings trunk(std::set<uint16_t> allowed, bool native = true) {
+  bridge::port_settings s;
+  s.mode = bridge::port_mode::trunk;
+  s.allowed = std::move(allowed);
+  s.native_enabled = native;
+  return s;
+}
+
+// p0 access VLAN 10, p1 access VLAN 20, p2 trunk (10 and 20 tagged, native 1), p3 access 10.
+struct vlan_topology {
+  bridge br;
+  vlan_topology(dataplane::datapath& dp, dataplane::cube_type type, const std::vector<const veth_pair*>& veths) : br(dp, "br", type) {
+    for (auto* p : {"p0", "p1", "p2", "p3"}) br.add_port(p);
+    br.set_port_settings("p0", access(10));
+    br.set_port_settings("p1", access(20));
+    br.set_port_settings("p2", trunk({10, 20}));
+    br.set_port_settings("p3", access(10));
+    for (size_t i = 0; i < veths.size(); ++i) dp.connect("br:p" + std::to_string(i), veths[i]->name());
+  }
+};
+
+TEST_P(bridge_fixture, bridge_access_and_trunk_ports) {
+  const auto& a = veth();
+  const auto& b = veth();
+  const auto& c = veth();
+  const auto& d = veth();
+  vlan_topology t(dp(), type(), {&a, &b, &c, &d});
+  bool xdp = family() == hook_family::xdp;
+
+  // A flood in VLAN 10 from p0 reaches p2 (tagged) and p3, not p1. XDP tags the frame for
+  // the broadcast (each copy leaves as its port wants it); TC clones it to each port.
+  fixture from_a{.description = "A (VLAN 10) to B: flooded in VLAN 10",
+                 .netdev = a.name(),
+                 .input = udp(mac_a, mac_b),
+                 .expected = xdp ? verdict::redirect : verdict::drop,
+                 .counters = {{"br:p0", 1, 0}}};
+  if (xdp) from_a.output = tagged(mac_a, mac_b, 10);
+  else from_a.counters = {{"br:p0", 1, 0}, {"br:p2", 0, 1}, {"br:p3", 0, 1}};
+  run({from_a});
+  EXPECT_EQ(port_of(t.br, mac_a, 10), "p0");
+  EXPECT_EQ(port_of(t.br, mac_a, 20), "");
+
+  fixture to_trunk{.description = "to X, learned on the trunk in VLAN 10: leaves tagged",
+                   .netdev = a.name(),
+                   .input = udp(mac_a, mac_x),
+                   .expected = verdict::redirect,
+                   .counters = {{"br:p0", 1, 0}, {"br:p2", 0, 1}}};
+  // TC: the tag goes to skb->vlan_tci (out of the bytes a test run shows).
+  if (xdp) to_trunk.output = tagged(mac_a, mac_x, 10);
+  run({
+      {.description = "tagged 10 from the trunk to A: leaves p0 untagged",
+       .netdev = c.name(),
+       .input = tagged(mac_x, mac_a, 10),
+       .expected = verdict::redirect,
+       .counters = {{"br:p2", 1, 0}, {"br:p0", 0, 1}},
+       .output = udp(mac_x, mac_a)},
+      to_trunk,
+      {.description = "D (VLAN 10) to A: untagged to untagged",
+       .netdev = d.name(),
+       .input = udp(mac_c, mac_a),
+       .expected = verdict::redirect,
+       .counters = {{"br:p3", 1, 0}, {"br:p0", 0, 1}}},
+      {.description = "a tag the trunk does not carry (30): dropped",
+       .netdev = c.name(),
+       .input = tagged(mac_x, mac_a, 30),
+       .expected = verdict::drop,
+       .counters = {{"br:p2", 1, 0}}},
+      {.description = "a tag of another VLAN on an access port: dropped",
+       .netdev = a.name(),
+       .input = tagged(mac_a, mac_x, 20),
+       .expected = verdict::drop,
+       .counters = {{"br:p0", 1, 0}}},
+  });
+  EXPECT_EQ(port_of(t.br, mac_x, 10), "p2");
+
+  // VLAN 20: A's address is not known there; the flood goes to the trunk only.
+  fixture in_20{.description = "B (VLAN 20) to A: unknown in VLAN 20, flooded to the trunk",
+                .netdev = b.name(),
+                .input = udp(mac_b, mac_a),
+                .expected = xdp ? verdict::redirect : verdict::drop,
+                .counters = {{"br:p1", 1, 0}}};
+  if (xdp) in_20.output = tagged(mac_b, mac_a, 20);
+  else in_20.counters.push_back({"br:p2", 0, 1});
+  fixture native{.description = "untagged on the trunk: native VLAN 1, no other port in it",
+                 .netdev = c.name(),
+                 .input = udp(mac_x, broadcast),
+                 .expected = xdp ? verdict::redirect : verdict::drop,
+                 .counters = {{"br:p2", 1, 0}}};
+  if (xdp) native.output = tagged(mac_x, broadcast, 1);
+  run({in_20, native});
+  EXPECT_EQ(port_of(t.br, mac_b, 20), "p1");
+  EXPECT_EQ(port_of(t.br, mac_x, 1), "p2");
+
+  // Without a native VLAN the trunk drops untagged frames.
+  t.br.set_port_settings("p2", trunk({10, 20}, false));
+  run({{.description = "untagged on a trunk without a native VLAN: dropped",
+        .netdev = c.name(),
+        .input = udp(mac_x, broadcast),
+        .expected = verdict::drop,
+        .counters = {{"br:p2", 1, 0}}}});
+}
+
+// XDP: the broadcast's copies, one per netdev port, each adapted and counted by the devmap's
+// egress program (a live run: the redirects happen).
+TEST_P(bridge_fixture, bridge_xdp_broadcast_copies_follow_the_vlan) {
+  if (family() != hook_family::xdp) GTEST_SKIP() << "the devmap broadcast is XDP's";
+  const auto& a = veth();
+  const auto& b = veth();
+  const auto& c = veth();
+  const auto& d = veth();
+  vlan_topology t(dp(), type(), {&a, &b, &c, &d});
+  for (const auto* v : {&a, &b, &c, &d}) accept_redirects(*v);
+  auto before = [&](const char* port) { return t.br.find_port(port)->counters().tx_packets; };
+  uint64_t p1 = before("p1"), p2 = before("p2"), p3 = before("p3");
+  uint64_t rx = t.br.find_port("p0")->counters().rx_packets;
+  run_live(dp().entry_program_fd(a.name()), udp(mac_a, broadcast), a.ifindex());
+  EXPECT_EQ(t.br.find_port("p0")->counters().rx_packets - rx, 1u) << "the frame entered the bridge";
+  EXPECT_EQ(before("p1") - p1, 0u) << "VLAN 20 port";
+  EXPECT_EQ(before("p2") - p2, 1u) << "trunk";
+  EXPECT_EQ(before("p3") - p3, 1u) << "VLAN 10 port";
+  EXPECT_EQ(t.br.find_port("p0")->counters().tx_packets, 0u) << "the ingress port is left out";
+}
+
+TEST_P(bridge_fixture, bridge_stp_port_states) {
+  const auto& a = veth();
+  const auto& b = veth();
+  bridge br(dp(), "br", type());
+  br.add_port("p0");
+  br.add_port("p1");
+  dp().connect("br:p0", a.name());
+  dp().connect("br:p1", b.name());
+  auto t0 = clock::now();
+  stp::bridge_parameters params;
+  params.forward_delay = stp::seconds(4);
+  br.set_stp(true, params, t0);
+  // Alone, it is the root: both ports designated, listening first.
+  EXPECT_EQ(br.port_state(0), BRIDGE_PORT_LISTENING);
+  EXPECT_TRUE(br.spanning_tree()->is_root());
+  run({{.description = "listening: dropped, not learned",
+        .netdev = a.name(),
+        .input = udp(mac_a, broadcast),
+        .expected = verdict::drop,
+        .counters = {{"br:p0", 1, 0}}}});
+  EXPECT_EQ(port_of(br, mac_a), "");
+
+  auto up = [&] { return br.slowpath_stats().fastpath_to_slowpath + br.slowpath_stats().fastpath_drops; };
+  uint64_t was = up();
+  run({{.description = "a BPDU goes to the slow path",
+        .netdev = a.name(),
+        .input = udp(mac_x, "01:80:c2:00:00:00"),
+        .expected = verdict::drop,
+        .counters = {{"br:p0", 1, 0}}}});
+  EXPECT_EQ(up() - was, 1u);
+
+  br.stp_tick(t0 + stp::seconds(4));
+  EXPECT_EQ(br.port_state(0), BRIDGE_PORT_LEARNING);
+  run({{.description = "learning: learned, still dropped",
+        .netdev = a.name(),
+        .input = udp(mac_a, broadcast),
+        .expected = verdict::drop,
+        .counters = {{"br:p0", 1, 0}}}});
+  EXPECT_EQ(port_of(br, mac_a, 1), "p0");
+
+  br.stp_tick(t0 + stp::seconds(8));
+  EXPECT_EQ(br.port_state(1), BRIDGE_PORT_FORWARDING);
+  EXPECT_EQ(port_of(br, mac_a, 1), "") << "ports that start forwarding change the topology: learned addresses go";
+  fixture flood_a{.description = "forwarding: A floods",
+                  .netdev = a.name(),
+                  .input = udp(mac_a, broadcast),
+                  .expected = verdict::drop,
+                  .counters = {{"br:p0", 1, 0}, {"br:p1", 0, 1}}};
+  if (family() == hook_family::xdp) {
+    flood_a.expected = verdict::redirect;
+    flood_a.output = tagged(mac_a, broadcast, 1);
+    flood_a.counters = {{"br:p0", 1, 0}};
+  }
+  run({flood_a});
+  run({{.description = "forwarding: B to A",
+        .netdev = b.name(),
+        .input = udp(mac_b, mac_a),
+        .expected = verdict::redirect,
+        .counters = {{"br:p1", 1, 0}, {"br:p0", 0, 1}}}});
+
+  br.set_stp(false, params);
+  run({{.description = "STP off: BPDUs dropped like other link-local frames, nothing to the slow path",
+        .netdev = a.name(),
+        .input = udp(mac_x, "01:80:c2:00:00:00"),
+        .expected = verdict::drop,
+        .counters = {{"br:p0", 1, 0}}}});
+  EXPECT_EQ(up() - was, 1u);
 }
 
 INSTANTIATE_TEST_SUITE_P(types, bridge_fixture, ::testing::Values(cube_type::xdp_drv, cube_type::tc), type_name);
