@@ -5,7 +5,8 @@ namespace pcn::cubes {
 std::vector<api::service_definition> builtin_services() {
   return {helloworld_service(), transparenthelloworld_service(), simpleforwarder_service(),
           packetcapture_service(),
-          simplebridge_service(), bridge_service()};
+          simplebridge_service(), bridge_service(),
+          router_service()};
 }
 
 }  // namespace pcn::cubes

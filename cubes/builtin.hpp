@@ -11,6 +11,7 @@ api::service_definition helloworld_service();
 api::service_definition transparenthelloworld_service();
 api::service_definition simpleforwarder_service();
 api::service_definition packetcapture_service();
+api::service_definition router_service();
 api::service_definition simplebridge_service();
 api::service_definition bridge_service();
 
