@@ -26,14 +26,18 @@ PCN_RUN="$$$RANDOM"
 PCN_RUN="${PCN_RUN: -6}"
 PCN_DIR=$(mktemp -d "/tmp/pcn-system-$PCN_RUN.XXXX")
 PCN_PIN_ROOT="/sys/fs/bpf/pcn-system-$PCN_RUN"
-PCN_NETNS=()
+# Namespaces to remove, one a line: pcn_host usually runs in a $(...) subshell, where a
+# variable it set would be lost.
+PCN_NETNS_LIST="$PCN_DIR/netns"
 PCN_DAEMON_PID=""
 PCN_PORT=""
 
 pcn_cleanup() {
   set +e
   pcn_stop >/dev/null 2>&1
-  for ns in "${PCN_NETNS[@]}"; do ip netns del "$ns" 2>/dev/null; done
+  if [[ -f "$PCN_NETNS_LIST" ]]; then
+    while read -r ns; do ip netns del "$ns" 2>/dev/null; done <"$PCN_NETNS_LIST"
+  fi
   # Whatever a daemon left pinned (it keeps the data plane on exit by default).
   rm -rf "$PCN_PIN_ROOT" 2>/dev/null
   rm -rf "$PCN_DIR"
@@ -85,7 +89,7 @@ pcn_stop() {
 pcn_host() {
   local ns="pcn$PCN_RUN$1" outer="pcn$PCN_RUN$1o"
   ip netns add "$ns"
-  PCN_NETNS+=("$ns")
+  echo "$ns" >>"$PCN_NETNS_LIST"
   ip link add "$outer" type veth peer name eth0 netns "$ns"
   ip -n "$ns" link set lo up
   ip -n "$ns" addr add "$2" dev eth0
