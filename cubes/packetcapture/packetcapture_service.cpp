@@ -62,15 +62,20 @@ task<pcap::live_stream::batch> next_batch(std::shared_ptr<pcap::live_stream> s) 
   co_return s->take();
 }
 
+// The functions handed to on_shard are named variables, moved: GCC 12 destroys a lambda
+// temporary in a co_await expression twice.
 task<void> produce(std::shared_ptr<pcap::stream_hub> hub, capture::file_format format, unsigned home, api::body_stream& out) {
-  std::shared_ptr<pcap::live_stream> stream = co_await on_shard(home, [hub, format] { return hub->open(format); });
+  auto open = [hub, format] { return hub->open(format); };
+  std::shared_ptr<pcap::live_stream> stream = co_await on_shard(home, std::move(open));
   if (!stream) co_return;  // the cube went in between
   for (;;) {
-    pcap::live_stream::batch b = co_await on_shard(home, [stream] { return next_batch(stream); });
+    auto take = [stream] { return next_batch(stream); };
+    pcap::live_stream::batch b = co_await on_shard(home, std::move(take));
     if (!b.bytes.empty() && !co_await out.write(b.bytes)) break;
     if (b.ended || out.closed().cancel_requested()) break;
   }
-  co_await on_shard(home, [hub, stream] { hub->close(stream); });
+  auto close = [hub, stream] { hub->close(stream); };
+  co_await on_shard(home, std::move(close));
 }
 
 class packetcapture_control final : public api::managed_cube {
