@@ -256,6 +256,8 @@ framework commands:
   detach <cube> <port>         topology [show] [netdev]      version
   cubes [show]                 services [show|add|del]       netdevs [show]
   del <cube>                   (the service is looked up)
+  capture <cube:port | netdev> [-w FILE | -w -] [-c COUNT] [-s SNAPLEN] [-Q in|out|inout]
+          [-t TYPE] [filter expression...]   tcpdump-like, through a packetcapture cube of its own
 
 show flags: -normal -brief -verbose -json -yaml -hide=key,key.subkey
 

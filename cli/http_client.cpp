@@ -145,6 +145,11 @@ http::response<http::string_body> receive(int fd, clock::time_point deadline, co
   return parser.release();
 }
 
+std::string host_header(const endpoint& ep) {
+  if (ep.is_unix()) return "localhost";
+  return (ep.host.find(':') != std::string::npos ? "[" + ep.host + "]" : ep.host) + ":" + ep.port;
+}
+
 // The path of a Location: an absolute path, or the path part of an absolute URL.
 std::string location_path(std::string_view location) {
   if (size_t scheme = location.find("://"); scheme != std::string_view::npos) {
@@ -221,12 +226,74 @@ int http_client::connect_any() {
   throw unreachable_error("cannot reach polycubed at " + tried + " (is polycubed running? POLYCUBECTL_URL selects it)");
 }
 
+http_response http_client::stream(std::string_view target, const std::function<bool(std::string_view)>& on_data, int interrupt) {
+  unique_fd fd(connect_any());
+  const endpoint& ep = current();
+  std::string wire = "GET " + ep.root + std::string(target) + " HTTP/1.1\r\nHost: " + host_header(ep) +
+                     "\r\nUser-Agent: polycubectl\r\nConnection: close\r\n\r\n";
+  auto deadline = clock::now() + _timeout;
+  send_all(fd.get(), wire, deadline, ep.url);
+
+  http::response_parser<http::string_body> parser;
+  parser.body_limit(max_answer_bytes);
+  bool stop = false;
+  auto to_caller = [&](std::uint64_t, boost::beast::string_view piece, boost::beast::error_code&) {
+    if (!stop && !piece.empty() && parser.get().result_int() / 100 == 2) stop = !on_data(std::string_view(piece.data(), piece.size()));
+    return piece.size();
+  };
+  parser.on_chunk_body(to_caller);
+  std::string pending;
+  char buf[65536];
+  boost::beast::error_code ec;
+  while (!parser.is_done() && !stop) {
+    // The head within the timeout; the body as slowly as the traffic it carries.
+    pollfd fds[2] = {{.fd = fd.get(), .events = POLLIN, .revents = 0}, {.fd = interrupt, .events = POLLIN, .revents = 0}};
+    int wait_ms = -1;
+    if (!parser.is_header_done()) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock::now()).count();
+      if (left <= 0) throw transport_error(fmt::format("no answer from polycubed at {} within {:g} s", ep.url, _timeout.count() / 1000.0));
+      wait_ms = static_cast<int>(std::min<long long>(left, 60'000));
+    }
+    int n = ::poll(fds, interrupt >= 0 ? 2 : 1, wait_ms);
+    if (n < 0 && errno != EINTR) throw transport_error("waiting for polycubed at " + ep.url + ": " + errno_text(errno));
+    if (n <= 0) continue;
+    if (interrupt >= 0 && fds[1].revents) break;
+    ssize_t got = ::recv(fd.get(), buf, sizeof buf, 0);
+    if (got < 0) {
+      if (errno == EINTR || errno == EAGAIN) continue;
+      throw transport_error("reading the answer of polycubed at " + ep.url + ": " + errno_text(errno));
+    }
+    if (got == 0) {
+      parser.put_eof(ec);
+      if (ec && !parser.is_header_done()) throw transport_error("polycubed at " + ep.url + " closed the connection before answering");
+      break;  // a stream cut short ends like one that ended
+    }
+    pending.append(buf, static_cast<size_t>(got));
+    for (;;) {
+      size_t used = parser.put(boost::asio::buffer(pending), ec);
+      pending.erase(0, used);
+      if (ec == http::error::need_more) {
+        ec = {};
+        break;
+      }
+      if (ec) throw transport_error("bad answer from polycubed at " + ep.url + ": " + ec.message());
+      if (parser.is_done() || used == 0 || stop) break;
+    }
+  }
+  http_response out;
+  out.status = parser.is_header_done() ? parser.get().result_int() : 0;
+  out.content_type = std::string(parser.get()[http::field::content_type]);
+  // A 2xx body that was not chunked (HTTP/1.0 style): what arrived, in one piece.
+  if (out.ok() && !parser.get().body().empty() && !stop) on_data(parser.get().body());
+  else if (!out.ok()) out.body = parser.get().body();
+  return out;
+}
+
 http_response http_client::exchange(std::string_view method, const std::string& path, std::string_view body,
                                      bool has_body) {
   unique_fd fd(connect_any());
   const endpoint& ep = current();
-  std::string host = ep.is_unix() ? "localhost" : (ep.host.find(':') != std::string::npos ? "[" + ep.host + "]" : ep.host) + ":" + ep.port;
-  std::string wire = std::string(method) + " " + path + " HTTP/1.1\r\nHost: " + host +
+  std::string wire = std::string(method) + " " + path + " HTTP/1.1\r\nHost: " + host_header(ep) +
                      "\r\nUser-Agent: polycubectl\r\nAccept: application/json\r\nConnection: close\r\n";
   if (has_body)
     wire += "Content-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) + "\r\n";

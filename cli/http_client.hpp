@@ -5,6 +5,7 @@
 // without the service, /polycube/v1/r1/..., to /polycube/v1/router/r1/...).
 #include <boost/json/value.hpp>
 #include <chrono>
+#include <functional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -63,6 +64,12 @@ class http_client {
   // or transport_error; any HTTP status is an answer, returned.
   http_response send(std::string_view method, std::string_view target, std::string_view body = {},
                      bool has_body = false);
+
+  // GET of a streamed answer (a live capture): `on_data` gets each piece of a 2xx body as
+  // it arrives, with no deadline between pieces, until the body ends, on_data answers false,
+  // or `interrupt` (a descriptor, -1 for none) becomes readable. Any other status comes back
+  // with its body, like send(). Throws like send().
+  http_response stream(std::string_view target, const std::function<bool(std::string_view)>& on_data, int interrupt = -1);
 
   const endpoint& current() const { return _endpoints[_active]; }
 

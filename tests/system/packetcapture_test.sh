@@ -105,4 +105,56 @@ ping_ok a 10.7.0.2 || fail "no ping after the flood"
 
 expect_status 200 POST detach/ '{"cube":"pc1","port":"hw0:p1"}' >/dev/null
 expect_status 200 DELETE packetcapture/pc1/ >/dev/null
+
+# No packetcapture cube is left, and hw0:p1 carries no transparent cube.
+no_capture_left() {
+  local cubes
+  cubes=$(expect_status 200 GET packetcapture/)
+  [[ "$cubes" == "[]" ]] || fail "$1: capture cubes left behind: $cubes"
+  out=$(expect_status 200 GET helloworld/hw0/ports/p1/tcubes/ 2>/dev/null || true)
+  [[ "$out" != *capture* ]] || fail "$1: still attached to hw0:p1: $out"
+}
+
+step "polycubectl capture -c: a file of exactly COUNT packets, nothing left behind"
+( pings 10 ) &
+pinger=$!
+"$POLYCUBECTL" capture hw0:p1 -w "$PCN_DIR/cli.pcapng" -c 4 icmp 2>"$PCN_DIR/cli.err" || fail "capture -c 4: $(cat "$PCN_DIR/cli.err")"
+wait "$pinger" || true
+cat "$PCN_DIR/cli.err"
+[[ $(fields "$PCN_DIR/cli.pcapng" -e frame.number | wc -l) -eq 4 ]] || fail "expected 4 packets: $(capinfos "$PCN_DIR/cli.pcapng" 2>&1)"
+expect_contains "4 packets captured" "$(cat "$PCN_DIR/cli.err")"
+no_capture_left "after -c"
+
+step "polycubectl capture -w - | tshark -r -, and lines without -w"
+( pings 6 ) &
+pinger=$!
+"$POLYCUBECTL" capture hw0:p1 -w - -c 2 -s 64 2>/dev/null | tshark -r - -T fields -e frame.cap_len >"$PCN_DIR/cli-pipe" 2>/dev/null
+"$POLYCUBECTL" capture "$va" -c 2 icmp >"$PCN_DIR/cli-lines" 2>/dev/null || fail "capture on the netdev $va"
+wait "$pinger" || true
+[[ $(grep -c "^64$" "$PCN_DIR/cli-pipe") -eq 2 ]] || fail "tshark read no 64-byte cuts from polycubectl -w -: $(cat "$PCN_DIR/cli-pipe")"
+cat "$PCN_DIR/cli-lines"
+grep -q "IP 10.7.0.1 > 10.7.0.2: ICMP echo request" "$PCN_DIR/cli-lines" || fail "no summary line: $(cat "$PCN_DIR/cli-lines")"
+no_capture_left "after -w -"
+
+step "polycubectl capture stops on SIGINT and SIGTERM and leaves nothing behind"
+for sig in INT TERM; do
+  "$POLYCUBECTL" capture hw0:p1 -w "$PCN_DIR/cli-$sig.pcapng" 2>"$PCN_DIR/cli-$sig.err" &
+  cli=$!
+  for _ in $(seq 50); do [[ $(api GET packetcapture/) == *capture-* ]] && break; sleep 0.1; done
+  pings 2
+  kill -"$sig" "$cli"
+  rc=0
+  wait "$cli" || rc=$?
+  [[ $rc -eq 0 ]] || fail "capture ended by SIG$sig exited $rc: $(cat "$PCN_DIR/cli-$sig.err")"
+  capinfos "$PCN_DIR/cli-$sig.pcapng" >/dev/null 2>&1 || fail "the file of a capture ended by SIG$sig is not readable"
+  no_capture_left "after SIG$sig"
+done
+
+step "polycubectl capture refuses what cannot be, and cleans up"
+out=$("$POLYCUBECTL" capture hw0:nope 2>&1) && fail "capture on a missing port succeeded"
+expect_contains "attach" "$out"
+no_capture_left "after a refused attach"
+out=$("$POLYCUBECTL" capture hw0:p1 'icmp and and' 2>&1) && fail "a bad expression was accepted"
+expect_contains "filter" "$out"
+no_capture_left "after a refused filter"
 echo "PASS"
