@@ -148,7 +148,6 @@ void slow_path::add_netdev(int ifindex, const std::string& name) {
   if (bpf_map_update_elem(_dp.framework_map_fd(PCN_MAP_XSK_BASE), &key, &base, BPF_ANY) != 0)
     throw std::system_error(errno, std::system_category(), "register the AF_XDP sockets of " + name);
   *free = true;
-  _rx_sockets += state.queues.size();
   auto& added = _netdevs.emplace(ifindex, std::move(state)).first->second;
   for (auto& s : added.queues) {
     s->quiet = ifindex == _injection->rx_ifindex();
@@ -173,18 +172,18 @@ void slow_path::remove_netdev(int ifindex) {
     if (state.queues[q]->cancel) state.queues[q]->cancel->request_cancel();
   }
   _base_slots[state.base_slot] = false;
-  _rx_sockets -= state.queues.size();
   log::debug("slow path: AF_XDP sockets on {} closed", state.name);
   _netdevs.erase(it);
 }
 
 uint32_t slow_path::fill_target(const socket_state& s) const noexcept {
-  // Half the frames shared among the fill rings of the netdevs' sockets (the rest is for
-  // packets in handlers and in TX); the injection device's gets few.
+  // A thirty-second of the frames each, the same for every socket: a fill ring gives its
+  // frames back only as packets arrive, so a share computed from the sockets there are
+  // now would leave the first (often idle) netdevs holding what later ones need. xsk::refill
+  // keeps all the rings to half the frames; the rest is for packets in handlers and in TX.
+  // The injection device's gets few.
   if (s.quiet) return quiet_fill;
-  size_t sockets = std::max<size_t>(_rx_sockets, 2) - 1;
-  uint32_t share = _options.umem.frames / 2 / static_cast<uint32_t>(sockets);
-  return std::clamp<uint32_t>(share, quiet_fill, _options.umem.ring_size);
+  return std::clamp<uint32_t>(_options.umem.frames / 32, quiet_fill, _options.umem.ring_size);
 }
 
 std::vector<socket_report> slow_path::sockets() const {

@@ -146,7 +146,6 @@ class slow_path final : public dataplane::packet_io {
   unique_fd _raw;
   std::vector<raw_frame> _raw_queue;
   event_ring _events;
-  size_t _rx_sockets = 0;
   uint64_t _handlers_running = 0;
   bool _running = false;
   std::coroutine_handle<> _flusher;  // flush_loop, while it waits for work

@@ -127,7 +127,12 @@ bool xsk::rx_pending() const noexcept { return _rx && xsk_cons_nb_avail(_rx.get(
 uint32_t xsk::refill(uint32_t target) noexcept {
   uint32_t have = filled();
   if (have >= target) return 0;
-  uint32_t want = std::min<uint32_t>(target - have, static_cast<uint32_t>(_umem->pool().available()));
+  // The fill rings together hold half the frames at most, whatever the order sockets came
+  // in and their targets then: the other half is for packets in handlers (and those they
+  // originate) and in TX.
+  const frame_pool& pool = _umem->pool();
+  size_t spare = pool.available() > pool.frames() / 2 ? pool.available() - pool.frames() / 2 : 0;
+  uint32_t want = static_cast<uint32_t>(std::min<size_t>(target - have, spare));
   uint32_t index = 0;
   if (want == 0 || xsk_ring_prod__reserve(_fill, want, &index) != want) return 0;
   for (uint32_t i = 0; i < want; ++i) {
