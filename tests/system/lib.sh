@@ -54,7 +54,8 @@ pcn_launch() {
     PCN_DAEMON_PID=$!
     PCN_PORT=$port
     export POLYCUBECTL_URL="http://127.0.0.1:$port/polycube/v1/"
-    for _ in $(seq 1 100); do
+    # Its start probes the hooks of every netdev: seconds on a loaded machine with many.
+    for _ in $(seq 1 300); do
       if curl -sf "http://127.0.0.1:$port/polycube/v1/version" >/dev/null 2>&1; then return 0; fi
       kill -0 "$PCN_DAEMON_PID" 2>/dev/null || break
       sleep 0.1
@@ -67,7 +68,7 @@ pcn_launch() {
       grep -q "in use" "$PCN_DIR/log" 2>/dev/null && continue
       return 1
     fi
-    fail "polycubed did not answer on port $port within 10 s"
+    fail "polycubed did not answer on port $port within 30 s"
   done
   return 1
 }
