@@ -107,8 +107,8 @@ class router_control final : public api::managed_cube {
   }
 
  private:
-  // Static routes with the interface the router chose; connected networks as routes with
-  // next hop 0.0.0.0 and cost 0.
+  // Static routes with the interface the router chose and their cost; connected networks
+  // as routes with next hop 0.0.0.0 and cost 0.
   void show_routes(api::json::object& view) const {
     api::json::array shown;
     if (const auto* configured = array_member(view, "route")) shown = *configured;
@@ -123,6 +123,7 @@ class router_control final : public api::managed_cube {
       }
       if (same) {
         if (!same->contains("interface")) (*same)["interface"] = _cube.port_name(r.port);
+        if (!same->contains("pathcost")) (*same)["pathcost"] = r.pathcost;
       } else if (r.from == route::origin::connected) {
         shown.push_back(api::json::object{{"network", ipv4::to_string(r.network)},
                                           {"nexthop", "0.0.0.0"},
