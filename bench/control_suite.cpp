@@ -228,6 +228,35 @@ class pinned_thread {
   cpu_set_t _before;
 };
 
+// The daemon holds a few descriptors per cube (its programs and maps): raises pcn-bench's
+// RLIMIT_NOFILE, which the daemon inherits, to `wanted` (root may), and puts it back after.
+class descriptor_limit {
+ public:
+  explicit descriptor_limit(rlim_t wanted) {
+    ::getrlimit(RLIMIT_NOFILE, &_before);
+    rlimit raised{std::max(_before.rlim_cur, wanted), std::max(_before.rlim_max, wanted)};
+    if (::setrlimit(RLIMIT_NOFILE, &raised) != 0)
+      throw std::system_error(errno, std::system_category(), fmt::format("control: raise RLIMIT_NOFILE to {}", wanted));
+    value = raised.rlim_cur;
+  }
+  ~descriptor_limit() { ::setrlimit(RLIMIT_NOFILE, &_before); }
+  descriptor_limit(const descriptor_limit&) = delete;
+  descriptor_limit& operator=(const descriptor_limit&) = delete;
+
+  rlim_t value = 0;
+
+ private:
+  rlimit _before{};
+};
+
+// Descriptors a live process holds (entries of /proc/PID/fd).
+size_t open_descriptors(pid_t pid) {
+  std::error_code ec;
+  size_t n = 0;
+  for (fs::directory_iterator it(fmt::format("/proc/{}/fd", pid), ec), end; !ec && it != end; it.increment(ec)) ++n;
+  return n;
+}
+
 // The world of one run: namespace, veths, pin root, files, the daemon of the moment.
 class bench_world {
  public:
@@ -335,6 +364,7 @@ struct round_figures {
   double bulk_accepted_ms = 0;
   std::vector<std::optional<double>> bulk_refused_ms;  // per size; nullopt: no answer in time
   std::optional<double> foreign_cpu;                   // CPUs' worth of other work during 1 and 2
+  size_t descriptors = 0;                              // the daemon's, once the cubes are made
 };
 
 std::string create_body(const settings& cfg, unsigned i) {
@@ -431,6 +461,7 @@ round_figures run_round(bench_world& w, const settings& cfg, std::vector<std::st
       log::info("control: {} cubes, the last {} created in {:.2f} s", i + 1, growth_window,
                 std::accumulate(f.create_ms.end() - growth_window, f.create_ms.end(), 0.0) / 1000);
   }
+  f.descriptors = open_descriptors(w.daemon()->pid());
   for (unsigned k = 0; k < cfg.patches; ++k) {
     unsigned cube = k % cfg.cubes;
     // Every PATCH changes the action: FORWARD on the first pass over the cubes, DROP on the next...
@@ -493,6 +524,8 @@ settings read_settings(const run_context& ctx, const option_values& o) {
 suite_result run(const run_context& ctx, const option_values& options) {
   settings cfg = read_settings(ctx, options);
   pinned_thread client_cpu(cfg.client_cpu);
+  // About 20 per cube today; the default soft limit (1024) stops the daemon near 50 cubes.
+  descriptor_limit descriptors(std::min<rlim_t>(rlim_t{64} * cfg.cubes + 4096, 1 << 20));
   bench_world world(cfg);
   suite_result result{.suite = "control", .rounds = ctx.rounds, .figures = {}, .notes = {}};
   log::info("control: {} veth pairs in a private namespace in {:.1f} s", cfg.cubes, world.veth_seconds);
@@ -588,6 +621,9 @@ suite_result run(const run_context& ctx, const option_values& options) {
   result.notes.push_back(fmt::format("start/empty: from starting an empty daemon (--cubes-dump-clean-init) to its first answer, with "
                                      "the {} veths in its namespace; the restore figures include the same start-up work",
                                      2 * cfg.cubes));
+  result.notes.push_back(fmt::format("the daemon holds {} descriptors with the {} cubes; pcn-bench runs it with RLIMIT_NOFILE {} "
+                                     "(polycubed does not raise its own limit)",
+                                     rounds.front().descriptors, cfg.cubes, descriptors.value));
   if (auto v = measured(&round_figures::stop_s); !v.empty())
     result.notes.push_back(fmt::format("stopping the daemon with {} cubes (SIGTERM, data plane kept): {:.2f} s", cfg.cubes, median(v)));
   result.notes.push_back(fmt::format(
