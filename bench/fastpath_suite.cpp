@@ -11,17 +11,20 @@
 #include <bpf/libbpf.h>
 #include <linux/if_link.h>
 #include <net/if.h>
+#include <netinet/in.h>
 #include <sched.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <memory>
+#include <thread>
 
 #include "bare_chain.skel.h"
 #include "bare_redirect.skel.h"
 #include "bench/kernel_topology.hpp"
 #include "bench/suite.hpp"
+#include "cubes/packetcapture/packetcapture.hpp"
 #include "cubes/simpleforwarder/simpleforwarder.hpp"
 #include "cubes/transparenthelloworld/transparenthelloworld.hpp"
 #include "dataplane/datapath.hpp"
@@ -135,6 +138,45 @@ class framework_dut {
   std::vector<std::unique_ptr<cubes::transparenthelloworld>> _chain;
 };
 
+// simpleforwarder with a packetcapture cube on its ingress port, capturing both ways: with
+// a filter that matches nothing (the generator's frames are UDP, the filter wants TCP), or
+// copying every frame while a thread on another CPU drains the ring as fast as it can.
+class capture_dut {
+ public:
+  capture_dut(dataplane::datapath& dp, veth_topology& t, cube_type type, bool match)
+      : _forwarder(dp, t, type, 0), _capture(dp, "bench_pc", type) {
+    cubes::packetcapture::settings s;
+    s.capture = cubes::packetcapture::mode::bidirectional;
+    if (!match) s.filters.l4proto = IPPROTO_TCP;
+    _capture.configure(s);
+    dp.attach(_capture, "bench_sf:in", {});
+    if (match)
+      _drain = std::jthread([this](std::stop_token stop) {
+        cpu_set_t other;
+        CPU_ZERO(&other);
+        CPU_SET(0, &other);
+        sched_setaffinity(0, sizeof other, &other);
+        while (!stop.stop_requested()) _capture.poll_ring();
+      });
+  }
+  ~capture_dut() {
+    if (_drain.joinable()) {
+      _drain.request_stop();
+      _drain.join();
+    }
+  }
+  // Copies lost because the ring was full, of those the fast path tried.
+  double lost() const {
+    auto st = _capture.stats();
+    return st.copied + st.ring_drops == 0 ? 0 : static_cast<double>(st.ring_drops) / static_cast<double>(st.copied + st.ring_drops);
+  }
+
+ private:
+  framework_dut _forwarder;
+  cubes::packetcapture _capture;
+  std::jthread _drain;
+};
+
 suite_result run_fastpath(const run_context& ctx, const option_values& opts) {
   auto frames = opts.number<uint32_t>("frames", 10'000, 100'000'000);
   std::vector<unsigned> chains = opts.numbers("chains", 0, 16);
@@ -159,6 +201,9 @@ suite_result run_fastpath(const run_context& ctx, const option_values& opts) {
     topo.set_gro(type != cube_type::xdp_drv);
     figure forwarder{"simpleforwarder/" + label, "Mpps", better::higher, {}, "bare-redirect/" + label, {}};
     std::vector<figure> chain_figures, floor_figures;
+    figure capture_nomatch{"capture-nomatch/" + label, "Mpps", better::higher, {}, "simpleforwarder/" + label, {}};
+    figure capture_match{"capture-match/" + label, "Mpps", better::higher, {}, "simpleforwarder/" + label, {}};
+    double capture_lost = 0;
     for (unsigned k : chains)
       chain_figures.push_back({"chain-" + std::to_string(k) + "/" + label, "Mpps", better::higher, {}, "simpleforwarder/" + label, {}});
     // XDP only: k bare tail calls against the bare redirect, the floor of any chain.
@@ -185,6 +230,13 @@ suite_result run_fastpath(const run_context& ctx, const option_values& opts) {
         chain_figures[i].samples.push_back(measure(topo, frames));
         chain_figures[i].baseline_samples.push_back(plain);
       }
+      for (bool match : {false, true}) {
+        capture_dut dut(dp, topo, type, match);
+        measure(topo, frames / 10);
+        (match ? capture_match : capture_nomatch).samples.push_back(measure(topo, frames));
+        (match ? capture_match : capture_nomatch).baseline_samples.push_back(plain);
+        if (match) capture_lost = std::max(capture_lost, dut.lost());
+      }
       for (size_t i = 0; i < floor_figures.size(); ++i) {
         bare_chain_dut dut(topo, type, chains[i]);
         measure(topo, frames / 10);
@@ -204,6 +256,10 @@ suite_result run_fastpath(const run_context& ctx, const option_values& opts) {
     if (auto r = ratio(result.figures[result.figures.size() - chain_figures.size() - 1]))
       result.notes.push_back("simpleforwarder/" + label + " reaches " + format_number(*r) + " of the bare " + label +
                              " redirect (goal >= 0.95)");
+    result.notes.push_back("capture-match/" + label + ": up to " + format_number(capture_lost * 100) +
+                           "% of the copies lost to a full ring (one thread draining it)");
+    result.figures.push_back(std::move(capture_nomatch));
+    result.figures.push_back(std::move(capture_match));
     for (auto& f : floor_figures) {
       if (auto r = ratio(f); r && f.name.find("-0/") == std::string::npos) {
         unsigned k = std::stoul(f.name.substr(std::string("bare-tailcalls-").size()));

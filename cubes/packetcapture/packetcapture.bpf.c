@@ -105,12 +105,17 @@ static __always_inline int load_bytes(pcn_ctx* ctx, void* to, __u32 length) {
     __u64 n = captured;                                                                           \
     PACKETCAPTURE_CLAMP(n, size);                                                                 \
     if (load_bytes(ctx, record->data, (__u32)n) == 0) record->header.captured = (__u32)n;        \
-    bpf_ringbuf_submit(record, 0);                                                                \
+    bpf_ringbuf_submit(record, wakeup);                                                           \
     return 0;                                                                                     \
   }
 
-static __always_inline int copy(pcn_ctx* ctx, struct pcn_metadata* md) {
+static __always_inline int copy(pcn_ctx* ctx, struct pcn_metadata* md, struct packetcapture_stats* stats) {
   __u64 now = pcn_time_ns();
+  __u64 wakeup = BPF_RB_NO_WAKEUP;
+  if (stats && now - stats->last_wakeup_ns >= PACKETCAPTURE_WAKEUP_NS) {
+    wakeup = 0; /* the ring's own rule: wake the reader if it has caught up */
+    stats->last_wakeup_ns = now;
+  }
   __u32 length = pcn_packet_length(ctx);
   __u32 captured = length < snaplen ? length : snaplen;
   if (captured > PACKETCAPTURE_MAX_COPY) captured = PACKETCAPTURE_MAX_COPY;
@@ -133,7 +138,7 @@ static __always_inline int handle(pcn_ctx* ctx, struct pcn_metadata* md) {
     struct packetcapture_stats* stats = bpf_map_lookup_elem(&capture_stats, &zero);
     if (stats) stats->seen++;
     if (matches(ctx)) {
-      if (copy(ctx, md) == 0) {
+      if (copy(ctx, md, stats) == 0) {
         if (stats) stats->copied++;
       } else if (stats) {
         stats->ring_drops++;

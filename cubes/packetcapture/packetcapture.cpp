@@ -174,21 +174,29 @@ int packetcapture::on_record(void* context, void* data, size_t size) {
   return ++reader->batch >= batch_limit ? batch_full : 0;
 }
 
+// Waits to be woken up by the fast path, or, while copies keep coming (the fast path wakes
+// the reader at most once a millisecond per CPU), looks again every few milliseconds.
 task<void> packetcapture::drain(std::shared_ptr<ring_reader> reader) {
+  bool active = false;
   while (!reader->stop.cancel_requested()) {
-    io_result r = co_await io::poll(reader->fd.get(), POLLIN, {.cancel = &reader->stop});
+    auto look_again = std::chrono::milliseconds(active ? PACKETCAPTURE_READER_POLL_MS : 0);
+    io_result r = co_await io::poll(reader->fd.get(), POLLIN, {.timeout = look_again, .cancel = &reader->stop});
     if (r.result == -ECANCELED || !reader->owner) break;
     // A batch at a time, letting the shard's other work run in between.
+    size_t total = 0;
     bool more = true;
     while (more && reader->owner) {
       try {
-        more = reader->owner->poll_ring() >= static_cast<size_t>(batch_limit);
+        size_t n = reader->owner->poll_ring();
+        total += n;
+        more = n >= static_cast<size_t>(batch_limit);
       } catch (const std::exception& e) {
         log::error("{}", e.what());
         more = false;
       }
       if (more) co_await yield_now{};
     }
+    active = total > 0;
   }
 }
 

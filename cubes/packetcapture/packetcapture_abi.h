@@ -27,9 +27,17 @@ enum packetcapture_filter {
   PACKETCAPTURE_FILTER_DPORT = 1 << 4, /* filter_dport (network order) */
 };
 
+/* A copy wakes the reader up (if it waits) at most this often per CPU; the others are
+ * submitted without a wakeup, and the reader, while copies keep coming, looks again after
+ * PACKETCAPTURE_READER_POLL_MS without waiting to be woken. A wakeup per copy costs more
+ * than the copy (the ring's irq_work): 0.40 Mpps instead of 1.58 on XDP_DRV. */
+#define PACKETCAPTURE_WAKEUP_NS 1000000ull
+#define PACKETCAPTURE_READER_POLL_MS 2 /* more than the wakeup interval: no copy is left behind */
+
 /* Per-CPU counters (capture_stats[0]). */
 struct packetcapture_stats {
-  __u64 seen;       /* packets in a captured direction */
-  __u64 copied;     /* copies submitted to the ring */
-  __u64 ring_drops; /* copies lost: the ring was full */
+  __u64 seen;           /* packets in a captured direction */
+  __u64 copied;         /* copies submitted to the ring */
+  __u64 ring_drops;     /* copies lost: the ring was full */
+  __u64 last_wakeup_ns; /* when a copy of this CPU last woke the reader up */
 };
