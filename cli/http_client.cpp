@@ -109,6 +109,19 @@ void send_all(int fd, std::string_view data, clock::time_point deadline, const s
   }
 }
 
+// Feeds what was received to the parser, as much as it takes now (`stop`: a body reader
+// asked to stop). Throws transport_error for a malformed answer.
+void feed(http::response_parser<http::string_body>& parser, std::string& pending, const std::string& url, const bool& stop = false) {
+  boost::beast::error_code ec;
+  for (;;) {
+    size_t used = parser.put(boost::asio::buffer(pending), ec);
+    pending.erase(0, used);
+    if (ec == http::error::need_more) return;
+    if (ec) throw transport_error("bad answer from polycubed at " + url + ": " + ec.message());
+    if (parser.is_done() || used == 0 || stop) return;
+  }
+}
+
 http::response<http::string_body> receive(int fd, clock::time_point deadline, const std::string& url,
                                           std::chrono::milliseconds timeout) {
   http::response_parser<http::string_body> parser;
@@ -131,16 +144,7 @@ http::response<http::string_body> receive(int fd, clock::time_point deadline, co
       break;
     }
     pending.append(buf, static_cast<size_t>(n));
-    for (;;) {
-      size_t used = parser.put(boost::asio::buffer(pending), ec);
-      pending.erase(0, used);
-      if (ec == http::error::need_more) {
-        ec = {};
-        break;
-      }
-      if (ec) throw transport_error("bad answer from polycubed at " + url + ": " + ec.message());
-      if (parser.is_done() || used == 0) break;
-    }
+    feed(parser, pending, url);
   }
   return parser.release();
 }
@@ -269,16 +273,7 @@ http_response http_client::stream(std::string_view target, const std::function<b
       break;  // a stream cut short ends like one that ended
     }
     pending.append(buf, static_cast<size_t>(got));
-    for (;;) {
-      size_t used = parser.put(boost::asio::buffer(pending), ec);
-      pending.erase(0, used);
-      if (ec == http::error::need_more) {
-        ec = {};
-        break;
-      }
-      if (ec) throw transport_error("bad answer from polycubed at " + ep.url + ": " + ec.message());
-      if (parser.is_done() || used == 0 || stop) break;
-    }
+    feed(parser, pending, ep.url, stop);
   }
   http_response out;
   out.status = parser.is_header_done() ? parser.get().result_int() : 0;
