@@ -5,6 +5,7 @@
 #include <linux/if_link.h>
 #include <net/if.h>
 
+#include <cstring>
 #include <system_error>
 
 #include "bench/fastpath/latency_abi.h"
@@ -13,7 +14,7 @@
 
 namespace pcn::bench {
 
-veth_topology::veth_topology(std::string suite, const std::string& prefix, bool latency)
+veth_topology::veth_topology(std::string suite, const std::string& prefix, bool latency, bool restore)
     : g0(prefix + "g0"), d0(prefix + "d0"), d1(prefix + "d1"), s1(prefix + "s1"), _suite(std::move(suite)) {
   testing::run_command("ip link add " + g0 + " type veth peer name " + d0);
   testing::run_command("ip link add " + d1 + " type veth peer name " + s1);
@@ -26,6 +27,9 @@ veth_topology::veth_topology(std::string suite, const std::string& prefix, bool 
   if (!_generator) throw std::runtime_error(_suite + ": open the generator");
   _generator->rodata->out_ifindex = static_cast<__u32>(g0_index);
   _generator->rodata->stamp = latency;
+  _generator->rodata->restore = restore;
+  if (_frame.size() != GENERATOR_FRAME_SIZE) throw std::logic_error(_suite + ": the generator's frame is not GENERATOR_FRAME_SIZE bytes");
+  std::memcpy(const_cast<__u64*>(_generator->rodata->frame_template), _frame.data(), _frame.size());
   if (generator::load(_generator) != 0) throw std::runtime_error(_suite + ": load the generator");
   _sink = sink::open();
   if (!_sink) throw std::runtime_error(_suite + ": open the sink");

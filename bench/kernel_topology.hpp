@@ -115,8 +115,9 @@ inline std::vector<unsigned char> udp_frame() {
 class veth_topology {
  public:
   // The four netdevs are named <prefix>g0, <prefix>d0, <prefix>d1, <prefix>s1; `suite`
-  // names errors.
-  veth_topology(std::string suite, const std::string& prefix, bool latency = false);
+  // names errors. `restore`: the generator writes the whole frame before each send, for
+  // paths that change it (see fastpath/generator.bpf.c).
+  veth_topology(std::string suite, const std::string& prefix, bool latency = false, bool restore = false);
   ~veth_topology();
   veth_topology(const veth_topology&) = delete;
   veth_topology& operator=(const veth_topology&) = delete;

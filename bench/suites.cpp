@@ -7,9 +7,10 @@ suite http_suite();
 suite fastpath_suite();
 suite control_suite();
 suite slowpath_suite();
+suite l2l3_suite();
 
 const std::vector<suite>& all_suites() {
-  static const std::vector<suite> suites{http_suite(), fastpath_suite(), control_suite(), slowpath_suite()};
+  static const std::vector<suite> suites{http_suite(), fastpath_suite(), control_suite(), slowpath_suite(), l2l3_suite()};
   return suites;
 }
 

@@ -1,5 +1,8 @@
-/* Where the generator stamps frames and how the sink files their latency (slowpath suite). */
+/* The generator's frame (its size: kernel_topology.hpp's udp_frame()), where the generator
+ * stamps it and how the sink files its latency (slowpath suite). */
 #pragma once
+
+#define GENERATOR_FRAME_SIZE 64
 
 #define LATENCY_STAMP_OFFSET 42 /* the UDP payload of an Ethernet/IPv4/UDP frame */
 #define LATENCY_BUCKET_NS 250
