@@ -15,7 +15,6 @@
 #include <sched.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <memory>
 #include <thread>
@@ -35,15 +34,6 @@ namespace {
 
 using dataplane::cube_type;
 using testing::run_command;
-
-// Mpps that reached the sink while the generator sent `frames`.
-double measure(veth_topology& t, uint32_t frames) {
-  uint64_t before = t.received();
-  auto start = std::chrono::steady_clock::now();
-  t.send(frames);
-  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  return static_cast<double>(t.received() - before) / seconds / 1e6;
-}
 
 // The baseline on d0: the bare program of the hook.
 class bare_dut {
@@ -214,33 +204,33 @@ suite_result run_fastpath(const run_context& ctx, const option_values& opts) {
       double bare, plain;
       {
         bare_dut dut(topo, type);
-        measure(topo, frames / 10);  // warm-up
-        bare = measure(topo, frames);
+        topo.mpps(frames / 10);  // warm-up
+        bare = topo.mpps(frames);
       }
       {
         framework_dut dut(dp, topo, type, 0);
-        measure(topo, frames / 10);
-        plain = measure(topo, frames);
+        topo.mpps(frames / 10);
+        plain = topo.mpps(frames);
       }
       forwarder.samples.push_back(plain);
       forwarder.baseline_samples.push_back(bare);
       for (size_t i = 0; i < chains.size(); ++i) {
         framework_dut dut(dp, topo, type, chains[i]);
-        measure(topo, frames / 10);
-        chain_figures[i].samples.push_back(measure(topo, frames));
+        topo.mpps(frames / 10);
+        chain_figures[i].samples.push_back(topo.mpps(frames));
         chain_figures[i].baseline_samples.push_back(plain);
       }
       for (bool match : {false, true}) {
         capture_dut dut(dp, topo, type, match);
-        measure(topo, frames / 10);
-        (match ? capture_match : capture_nomatch).samples.push_back(measure(topo, frames));
+        topo.mpps(frames / 10);
+        (match ? capture_match : capture_nomatch).samples.push_back(topo.mpps(frames));
         (match ? capture_match : capture_nomatch).baseline_samples.push_back(plain);
         if (match) capture_lost = std::max(capture_lost, dut.lost());
       }
       for (size_t i = 0; i < floor_figures.size(); ++i) {
         bare_chain_dut dut(topo, type, chains[i]);
-        measure(topo, frames / 10);
-        floor_figures[i].samples.push_back(measure(topo, frames));
+        topo.mpps(frames / 10);
+        floor_figures[i].samples.push_back(topo.mpps(frames));
         floor_figures[i].baseline_samples.push_back(bare);
       }
     }

@@ -5,6 +5,7 @@
 #include <linux/if_link.h>
 #include <net/if.h>
 
+#include <chrono>
 #include <cstring>
 #include <system_error>
 
@@ -64,6 +65,14 @@ uint64_t sum_over_cpus(int map_fd, uint32_t key) {
 }  // namespace
 
 uint64_t veth_topology::received() const { return sum_over_cpus(bpf_map__fd(_sink->maps.received), 0); }
+
+double veth_topology::mpps(uint32_t frames) {
+  uint64_t before = received();
+  auto start = std::chrono::steady_clock::now();
+  send(frames);
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return static_cast<double>(received() - before) / seconds / 1e6;
+}
 
 std::vector<uint64_t> veth_topology::histogram() const {
   std::vector<uint64_t> h(LATENCY_BUCKETS);

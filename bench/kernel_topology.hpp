@@ -132,6 +132,8 @@ class veth_topology {
   void send(uint32_t frames);
   // What reached the sink so far (all CPUs).
   uint64_t received() const;
+  // Mpps that reached the sink while the generator sent `frames`.
+  double mpps(uint32_t frames);
   // The sink's latency histogram so far, LATENCY_BUCKET_NS per bucket (with `latency`).
   std::vector<uint64_t> histogram() const;
 

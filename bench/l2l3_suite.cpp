@@ -17,7 +17,6 @@
 #include <sys/socket.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cstring>
 #include <memory>
 
@@ -35,14 +34,6 @@ using dataplane::cube_type;
 using testing::run_command;
 
 constexpr const char* frame_dst_mac = "02:00:00:00:00:02";  // udp_frame()'s destination
-
-double measure(veth_topology& t, uint32_t frames) {
-  uint64_t before = t.received();
-  auto start = std::chrono::steady_clock::now();
-  t.send(frames);
-  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  return static_cast<double>(t.received() - before) / seconds / 1e6;
-}
 
 // A netdev's MAC, asked of this namespace (sysfs shows the one it was mounted in).
 std::string mac_of(const std::string& netdev) {
@@ -142,8 +133,8 @@ suite_result run_l2l3(const run_context& ctx, const option_values& opts) {
   auto sample = [&](auto make_dut, bool gro) {
     topo.set_gro(gro);
     auto dut = make_dut();
-    measure(topo, frames / 10);  // warm-up
-    return measure(topo, frames);
+    topo.mpps(frames / 10);  // warm-up
+    return topo.mpps(frames);
   };
 
   suite_result result{"l2l3", ctx.rounds, {}, {}};
