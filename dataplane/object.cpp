@@ -1,5 +1,6 @@
 #include "dataplane/object.hpp"
 
+#include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
@@ -12,6 +13,7 @@
 #include <system_error>
 
 #include "base/log.hpp"
+#include "base/unique_fd.hpp"
 
 namespace pcn::dataplane {
 namespace {
@@ -148,6 +150,21 @@ std::vector<std::string> bpf_object_file::map_names() const {
 void bpf_object_file::pin_map(std::string_view map, const std::string& path) {
   bpf_map* m = find_map(map);
   if (!m) throw bpf_error(_name + ": no map named " + std::string(map));
+  // The kernel adds BPF_F_RDONLY_PROG to a devmap whose values can carry programs, and
+  // refuses it in a definition: libbpf would find the pinned one incompatible. Such a map,
+  // pinned already with what the definition asks, is reused by its fd.
+  auto type = bpf_map__type(m);
+  if (type == BPF_MAP_TYPE_DEVMAP || type == BPF_MAP_TYPE_DEVMAP_HASH) {
+    unique_fd pinned(bpf_obj_get(path.c_str()));
+    bpf_map_info info{};
+    uint32_t length = sizeof info;
+    if (pinned && bpf_obj_get_info_by_fd(pinned.get(), &info, &length) == 0 && info.type == type &&
+        info.key_size == bpf_map__key_size(m) && info.value_size == bpf_map__value_size(m) &&
+        info.max_entries == bpf_map__max_entries(m) && (info.map_flags & ~BPF_F_RDONLY_PROG) == bpf_map__map_flags(m)) {
+      reuse_map(map, pinned.get());
+      return;
+    }
+  }
   if (int rc = bpf_map__set_pin_path(m, path.c_str()); rc != 0)
     throw bpf_error(_name + ": pin map " + std::string(map) + " at " + path + ": " + errno_text(rc));
 }

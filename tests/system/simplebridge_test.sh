@@ -79,6 +79,13 @@ all_pairs_ping a:10.10.0.1 d:10.10.0.4 c:10.10.0.3
 api GET metrics >"$PCN_DIR/metrics"
 grep -Eq '^polycube_slowpath_packets_in_total\{cube="sb1"\} [1-9]' "$PCN_DIR/metrics" || fail "no flood went through sb1's slow path"
 
+step "a restart of polycubed: the bridges come back, what they learned with them"
+pcn_stop
+ping_ok a 10.10.0.2 || fail "no ping a -> b while polycubed is down (the data plane goes on)"
+pcn_start
+[[ $(fdb_port sb1 "$(host_mac a)") == p1 ]] || fail "sb1 lost what it learned: $(fdb_json sb1)"
+all_pairs_ping a:10.10.0.1 d:10.10.0.4 c:10.10.0.3
+
 step "a removed port takes its addresses"
 pc sb1 ports del p3
 [[ -z $(fdb_port sb1 "$(host_mac c)") ]] || fail "c still in the fdb after its port went: $(fdb_json sb1)"
