@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # bridge of type $1 (TC, XDP_SKB, XDP_DRV) through polycubectl, with real traffic: two
 # VLANs on access ports (hosts in the same VLAN ping, across VLANs they do not), a trunk
-# between two bridges carrying both, a host sending and receiving tagged frames on a trunk
-# port, the filtering database per VLAN.
+# between two bridges carrying both, one through a cube link (floods tagged by the slow
+# path), a host sending and receiving tagged frames on a trunk port, the filtering database
+# per VLAN.
 TYPE=${1:-TC}
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/l2_lib.sh"
@@ -55,6 +56,19 @@ all_pairs_ping a:10.20.0.1 e:10.20.0.5
 pc br2 ports t trunk allowed add 20
 ping_ok c 10.20.0.6 || fail "VLAN 20 did not come back on the trunk"
 
+step "a trunk through a cube link: floods cross the slow path, tagged there"
+vh=$(pcn_host h 10.20.0.9/24)
+pc bridge add br3 type="$TYPE"
+pc br3 ports add h peer="$vh" access.vlanid=10
+pc br3 ports add u mode=trunk trunk.native-vlan-enabled=false
+pc br3 ports u trunk allowed add 10
+pc br1 ports add u mode=trunk trunk.native-vlan-enabled=false
+pc br1 ports u trunk allowed add 10
+pc connect br1:u br3:u
+all_pairs_ping h:10.20.0.9 a:10.20.0.1 e:10.20.0.5
+ping_ok h 10.20.0.3 && fail "h (VLAN 10) pinged c (VLAN 20) through the cube link"
+[[ $(fdb_port br3 "$(host_mac a)" 10) == u ]] || fail "br3 did not learn a behind its cube link in VLAN 10: $(fdb_json br3)"
+
 step "a host tagging its frames on a trunk port"
 # Raw 802.1Q frames (vlan_arp.py): no 802.1Q devices needed on the host.
 vg=$(pcn_host g 10.99.0.7/32)
@@ -74,6 +88,5 @@ step "flush"
 pc br1 fdb flush
 [[ $(fdb_size br1) == 0 ]] || fail "br1's fdb not empty after flush: $(fdb_json br1)"
 
-pc del br1
-pc del br2
+for br in br1 br2 br3; do pc del "$br"; done
 echo "PASS"
