@@ -53,6 +53,7 @@ struct slow_path::socket_state : std::enable_shared_from_this<socket_state> {
   bool dirty = false;
   bool closed = false;
   bool quiet = false;  // the injection device's: only packets sent up again arrive there
+  uint32_t fill = quiet_fill;  // frames its fill ring aims at: grows while it is busy
   std::unique_ptr<cancel_source> cancel;  // ends its RX loop (one per run)
 };
 
@@ -177,13 +178,17 @@ void slow_path::remove_netdev(int ifindex) {
 }
 
 uint32_t slow_path::fill_target(const socket_state& s) const noexcept {
-  // A thirty-second of the frames each, the same for every socket: a fill ring gives its
-  // frames back only as packets arrive, so a share computed from the sockets there are
-  // now would leave the first (often idle) netdevs holding what later ones need. xsk::refill
-  // keeps all the rings to half the frames; the rest is for packets in handlers and in TX.
-  // The injection device's gets few.
-  if (s.quiet) return quiet_fill;
-  return std::clamp<uint32_t>(_options.umem.frames / 32, quiet_fill, _options.umem.ring_size);
+  // A fill ring gives frames back only as packets arrive, so what an idle netdev's holds is
+  // lost to the others: every socket starts with few and doubles them each time a receive
+  // takes a whole batch, up to a thirty-second of the UMEM. xsk::refill keeps all the rings
+  // to half the frames; the rest is for packets in handlers and in TX.
+  return s.quiet ? quiet_fill : s.fill;
+}
+
+void slow_path::grow_fill(socket_state& s, uint32_t received) const noexcept {
+  if (s.quiet || received < _options.batch) return;
+  uint32_t most = std::clamp<uint32_t>(_options.umem.frames / 32, quiet_fill, _options.umem.ring_size);
+  s.fill = std::min(s.fill * 2, most);
 }
 
 std::vector<socket_report> slow_path::sockets() const {
@@ -268,6 +273,7 @@ uint32_t slow_path::receive_batch(socket_state& s) {
     dispatch(hook_family::xdp, packet(pool, d.addr, d.len, md));
   }
   if (n) flush();
+  grow_fill(s, n);
   s.socket->refill(fill_target(s));
   return n;
 }

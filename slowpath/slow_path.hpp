@@ -109,6 +109,7 @@ class slow_path final : public dataplane::packet_io {
   void remove_netdev(int ifindex);
   void start_loop(const std::shared_ptr<socket_state>& s);
   uint32_t fill_target(const socket_state& s) const noexcept;
+  void grow_fill(socket_state& s, uint32_t received) const noexcept;
 
   task<void> rx_loop(std::shared_ptr<socket_state> s);
   task<void> event_loop(cancel_source& cancel);
