@@ -57,6 +57,7 @@ constexpr unsigned growth_window = 100;
 constexpr double create_goal_ms = 5, bulk_goal_s = 1, restore_goal_s = 2;
 constexpr unsigned bulk_goal_entries = 100'000;
 constexpr const char* perf_binary = "/usr/bin/perf";
+constexpr unsigned descriptors_per_cube = 21;  // what polycubed holds for a cube with two netdev peers, and a margin
 
 struct settings {
   fs::path daemon, profile;
@@ -229,14 +230,18 @@ class pinned_thread {
 };
 
 // The daemon holds a few descriptors per cube (its programs and maps): raises pcn-bench's
-// RLIMIT_NOFILE, which the daemon inherits, to `wanted` (root may), and puts it back after.
+// RLIMIT_NOFILE, which the daemon inherits, towards `wanted` (the hard limit too where
+// allowed: not in every container), and puts it back after.
 class descriptor_limit {
  public:
   explicit descriptor_limit(rlim_t wanted) {
     ::getrlimit(RLIMIT_NOFILE, &_before);
     rlimit raised{std::max(_before.rlim_cur, wanted), std::max(_before.rlim_max, wanted)};
-    if (::setrlimit(RLIMIT_NOFILE, &raised) != 0)
-      throw std::system_error(errno, std::system_category(), fmt::format("control: raise RLIMIT_NOFILE to {}", wanted));
+    if (::setrlimit(RLIMIT_NOFILE, &raised) != 0) {
+      raised = {std::max(_before.rlim_cur, std::min(wanted, _before.rlim_max)), _before.rlim_max};
+      if (::setrlimit(RLIMIT_NOFILE, &raised) != 0)
+        throw std::system_error(errno, std::system_category(), fmt::format("control: raise RLIMIT_NOFILE to {}", raised.rlim_cur));
+    }
     value = raised.rlim_cur;
   }
   ~descriptor_limit() { ::setrlimit(RLIMIT_NOFILE, &_before); }
@@ -526,6 +531,11 @@ suite_result run(const run_context& ctx, const option_values& options) {
   pinned_thread client_cpu(cfg.client_cpu);
   // About 20 per cube today; the default soft limit (1024) stops the daemon near 50 cubes.
   descriptor_limit descriptors(std::min<rlim_t>(rlim_t{64} * cfg.cubes + 4096, 1 << 20));
+  if (rlim_t needed = rlim_t{descriptors_per_cube} * (cfg.cubes + 1) + 500; descriptors.value < needed)
+    throw std::invalid_argument(fmt::format("--cubes {} needs about {} descriptors in the daemon ({} per cube); RLIMIT_NOFILE can be "
+                                            "raised to {} only here: use --cubes {} at most",
+                                            cfg.cubes, needed, descriptors_per_cube, descriptors.value,
+                                            (descriptors.value - 500) / descriptors_per_cube - 1));
   bench_world world(cfg);
   suite_result result{.suite = "control", .rounds = ctx.rounds, .figures = {}, .notes = {}};
   log::info("control: {} veth pairs in a private namespace in {:.1f} s", cfg.cubes, world.veth_seconds);
