@@ -1,7 +1,5 @@
 #include "dataplane/cube.hpp"
 
-#include <bpf/bpf.h>
-
 #include <algorithm>
 #include <charconv>
 #include <cstring>
@@ -35,14 +33,6 @@ void check_name(std::string_view what, std::string_view name) {
 }
 
 uint32_t fast_path_level(log::level l) { return static_cast<uint32_t>(l); }
-
-// Instructions of a loaded program after verification (0 if the kernel does not say).
-uint32_t verified_instructions(int prog_fd) {
-  bpf_prog_info info{};
-  uint32_t len = sizeof info;
-  if (bpf_obj_get_info_by_fd(prog_fd, &info, &len) != 0) return 0;
-  return info.xlated_prog_len / 8;
-}
 
 }  // namespace
 

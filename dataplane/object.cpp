@@ -51,6 +51,13 @@ void install_libbpf_logger() {
   std::call_once(once, [] { libbpf_set_print(libbpf_print); });
 }
 
+uint32_t verified_instructions(int prog_fd) {
+  bpf_prog_info info{};
+  uint32_t len = sizeof info;
+  if (bpf_obj_get_info_by_fd(prog_fd, &info, &len) != 0) return 0;
+  return info.xlated_prog_len / 8;
+}
+
 bpf_object_file::bpf_object_file(std::string name, elf_image image) : _name(std::move(name)) {
   install_libbpf_logger();
   // The kernel keeps 15 characters of an object's name; ours is only for messages.

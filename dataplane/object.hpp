@@ -40,6 +40,9 @@ elf_image embedded_object() {
 // Routes libbpf's messages to the project's logger, one level down; installed once.
 void install_libbpf_logger();
 
+// Instructions of a loaded program after verification (0 if the kernel does not say).
+uint32_t verified_instructions(int prog_fd);
+
 class bpf_object_file {
  public:
   bpf_object_file() noexcept = default;  // empty: nothing opened

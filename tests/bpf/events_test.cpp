@@ -51,13 +51,6 @@ int run_master(const dataplane::cube_base& c, uint16_t port) {
   return static_cast<int>(opts.retval);
 }
 
-uint32_t verified_instructions(int prog_fd) {
-  bpf_prog_info info{};
-  uint32_t len = sizeof info;
-  EXPECT_EQ(bpf_obj_get_info_by_fd(prog_fd, &info, &len), 0);
-  return info.xlated_prog_len / 8;
-}
-
 class fastpath_events : public ::testing::TestWithParam<cube_type> {};
 
 TEST_P(fastpath_events, log_messages_arrive_formatted_with_their_cube) {
@@ -86,9 +79,9 @@ TEST_P(fastpath_events, messages_below_the_level_are_compiled_out) {
   testing::test_datapath dp;
   cubes::helloworld hw(*dp, "hwlvl", GetParam(), log::level::trace);
   hw.add_port("a");
-  uint32_t with_trace = verified_instructions(hw.master_fd());
+  uint32_t with_trace = dataplane::verified_instructions(hw.master_fd());
   hw.set_log_level(log::level::info);
-  uint32_t at_info = verified_instructions(hw.master_fd());
+  uint32_t at_info = dataplane::verified_instructions(hw.master_fd());
   EXPECT_LT(at_info, with_trace) << "the TRACE message must disappear from the program at INFO";
   ::testing::Test::RecordProperty("instructions_trace", static_cast<int>(with_trace));
   ::testing::Test::RecordProperty("instructions_info", static_cast<int>(at_info));
