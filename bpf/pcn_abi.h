@@ -20,11 +20,16 @@ enum pcn_direction {
 
 /* Metadata that travels with the packet from hop to hop: in the XDP metadata area
  * (bpf_xdp_adjust_meta, which AF_XDP delivers in front of the frame) and in skb->cb for
- * TC. Exactly 20 bytes, the size of skb->cb. Every entry from a netdev resets it. */
+ * TC. Exactly 20 bytes, the size of skb->cb. Every entry from a netdev resets it.
+ *
+ * Hops keep only what the fast path reads: a hop into a standard cube writes in_port, a
+ * hop into a transparent cube writes nothing (its direction is a load-time constant of
+ * the program in that slot). cube and direction are filled in when the packet leaves for
+ * the slow path (pcn_pkt_controller), so that the slow path always finds them right. */
 struct pcn_metadata {
-  __u16 cube;      /* slot of the cube processing the packet */
-  __u16 in_port;   /* port it entered through (standard cubes) */
-  __u8 direction;  /* enum pcn_direction (transparent cubes) */
+  __u16 cube;      /* slot of the cube that sent the packet to the slow path */
+  __u16 in_port;   /* port a standard cube received it on (0 from a transparent cube) */
+  __u8 direction;  /* enum pcn_direction: of the transparent cube (PCN_INGRESS otherwise) */
   __u8 reason;     /* slow-path reason, set by pcn_pkt_controller */
   __u16 flags;     /* PCN_MD_* */
   __u32 data[3];   /* cube-defined, carried to the slow path */
@@ -33,18 +38,23 @@ struct pcn_metadata {
 #define PCN_MD_FROM_SLOWPATH 0x1 /* sent by a slow-path handler (a cube may use it to avoid loops) */
 
 /* Where a packet goes next: the compiled form of the topology. A cube's ports hold one in
- * its port table; a transparent cube's two successors and a netdev entry's first hop are
- * load-time constants of their programs (so that their tail calls become direct jumps). */
+ * its port table; a transparent cube's successor and a netdev entry's first hop are
+ * load-time constants of their programs (so that their tail calls become direct jumps).
+ *
+ * A transparent cube is loaded once per direction, each instance in a panel slot of its
+ * own: the slot a hop targets says which direction the packet travels in. */
 enum pcn_hop_kind {
-  PCN_HOP_DROP = 0,   /* nothing connected: drop (the zero value, so empty slots drop) */
-  PCN_HOP_CUBE = 1,   /* tail call into panel slot `target`, entering through `port` */
-  PCN_HOP_NETDEV = 2, /* transmit on netdev ifindex `target` */
-  PCN_HOP_STACK = 3,  /* continue in the kernel: up the stack (ingress) or out (egress) */
+  PCN_HOP_DROP = 0,        /* nothing connected: drop (the zero value, so empty slots drop) */
+  PCN_HOP_CUBE = 1,        /* standard cube: tail call into panel slot `target`, in_port = `port` */
+  PCN_HOP_NETDEV = 2,      /* transmit on netdev ifindex `target` */
+  PCN_HOP_STACK = 3,       /* continue in the kernel: up the stack (ingress) or out (egress) */
+  PCN_HOP_TRANSPARENT = 4, /* transparent cube: tail call into panel slot `target`, the
+                            * instance for `direction`; no metadata is written */
 };
 
 struct pcn_hop {
   __u8 kind;      /* enum pcn_hop_kind */
-  __u8 direction; /* direction the next cube sees (transparent cubes) */
+  __u8 direction; /* PCN_HOP_TRANSPARENT: the direction of slot `target` (informative) */
   __u16 port;     /* port index the next cube sees as in_port */
   __u32 target;   /* panel slot or ifindex */
 };
@@ -112,11 +122,11 @@ enum pcn_family {
 };
 
 struct pcn_event_header {
-  __u16 kind;   /* enum pcn_event_kind */
-  __u8 family;  /* enum pcn_family: slots are numbered per family */
-  __u8 reserved;
-  __u16 cube;   /* slot */
-  __u16 port;   /* ingress port */
+  __u16 kind;     /* enum pcn_event_kind */
+  __u8 family;    /* enum pcn_family: slots are numbered per family */
+  __u8 direction; /* enum pcn_direction: of a transparent cube (PCN_INGRESS otherwise) */
+  __u16 cube;     /* slot (a transparent cube's ingress slot, whatever the direction) */
+  __u16 port;     /* ingress port of a standard cube (0 from a transparent cube) */
 };
 
 struct pcn_log_event {

@@ -7,10 +7,11 @@
  *   PCN_CUBE_MAIN(handle_rx)
  *
  * Standard cubes see md->in_port and leave through pcn_pkt_redirect(); transparent cubes
- * (PCN_TRANSPARENT_MAIN) see md->direction and continue with pcn_pkt_pass(). Both may
- * pcn_pkt_drop(), call another μcube of the cube (pcn_call_ucube) or log (pcn_log); any
- * may hand the packet to the slow path (pcn_pkt_controller) or a copy of it
- * (pcn_pkt_controller_copy).
+ * (PCN_TRANSPARENT_MAIN) see the load-time constant pcn_direction and continue with
+ * pcn_pkt_pass(). Both may pcn_pkt_drop(), call another μcube of the cube (pcn_call_ucube)
+ * or log (pcn_log); any may hand the packet to the slow path (pcn_pkt_controller) or a copy
+ * of it (pcn_pkt_controller_copy). md->cube and md->direction are not kept hop by hop:
+ * they are filled in when the packet goes to the slow path.
  *
  * Map scopes, by name: maps named public_* are shared by every cube that declares them;
  * any other map of the cube is shared by the μcubes of one cube instance; a μcube loaded
@@ -27,11 +28,16 @@
 #include "bpf/pcn_maps.h"
 
 /* Set by the framework when it loads the cube. */
-const volatile __u32 pcn_cube_slot = 0;
+const volatile __u32 pcn_cube_slot = 0; /* names the cube in events and for the slow path */
 const volatile __u32 pcn_log_level = PCN_LOG_INFO;
-/* A transparent cube's successors, [PCN_INGRESS] and [PCN_EGRESS]: constants, so that each
- * of the two tail calls in pcn_pkt_pass() is a direct jump. Changing them reloads the cube. */
-const volatile struct pcn_hop pcn_next_hop[2] = {};
+const volatile __u32 pcn_transparent = 0; /* a transparent cube */
+/* A transparent cube is loaded once per direction, each instance in a panel slot of its
+ * own: the direction its packets travel in, enum pcn_direction (PCN_INGRESS for a
+ * standard cube). Branches on it cost nothing: the verifier keeps the one that applies. */
+const volatile __u32 pcn_direction = PCN_INGRESS;
+/* A transparent cube's successor in pcn_direction: a constant, so that the tail call in
+ * pcn_pkt_pass() is a direct jump. Changing it reloads the cube. */
+const volatile struct pcn_hop pcn_next_hop = {};
 
 /* The cube's ports: where a packet sent out of port i goes next. */
 struct {
@@ -82,20 +88,19 @@ static __always_inline int pcn_pkt_redirect(pcn_ctx* ctx, struct pcn_metadata* m
   struct pcn_hop* hop = bpf_map_lookup_elem(&cube_ports, &out_port);
   if (!hop) return PCN_DROP;
   pcn_count(ctx, out_port, 1);
-  return pcn_go(ctx, md, hop);
+  return pcn_go_to(ctx, md, hop, 1);
 }
 
 /* A transparent cube lets the packet continue in the direction it was going. */
 static __always_inline int pcn_pkt_pass(pcn_ctx* ctx, struct pcn_metadata* md) {
-  if (md->direction == PCN_EGRESS) return PCN_GO_CONSTANT(ctx, md, pcn_next_hop[PCN_EGRESS]);
-  return PCN_GO_CONSTANT(ctx, md, pcn_next_hop[PCN_INGRESS]);
+  return pcn_go_to(ctx, md, &pcn_next_hop, 1);
 }
 
 static __always_inline int pcn_pkt_drop(pcn_ctx* ctx, struct pcn_metadata* md) { return PCN_DROP; }
 
 /* Continues in μcube `index` of this cube; returns only if it is not loaded (then drop). */
 static __always_inline int pcn_call_ucube(pcn_ctx* ctx, struct pcn_metadata* md, __u32 index) {
-  pcn_md_store(ctx, md);
+  pcn_md_store_changes(ctx, md);
   bpf_tail_call(ctx, &cube_ucubes, index);
   return PCN_DROP;
 }
@@ -107,12 +112,23 @@ static __always_inline struct pcn_cube_stats* pcn_stats(void) {
   return bpf_map_lookup_elem(&cube_stats, &zero);
 }
 
+/* What names the cube in events and in the slow path: its slot, the direction (a
+ * transparent cube's, from constants) and the port a standard cube received the packet on. */
+static __always_inline __u16 pcn_md_port(struct pcn_metadata* md) { return pcn_transparent ? 0 : md->in_port; }
+
+/* Fills in what hops do not keep, before a packet goes to the slow path. */
+static __always_inline void pcn_md_identify(struct pcn_metadata* md) {
+  md->cube = (__u16)pcn_cube_slot;
+  md->direction = (__u8)pcn_direction;
+  md->in_port = pcn_md_port(md);
+}
+
 static __always_inline void pcn_event_header(struct pcn_event_header* h, __u32 kind, struct pcn_metadata* md) {
   h->kind = (__u16)kind;
   h->family = PCN_FAMILY;
-  h->reserved = 0;
+  h->direction = (__u8)pcn_direction;
   h->cube = (__u16)pcn_cube_slot;
-  h->port = md->in_port;
+  h->port = pcn_md_port(md);
 }
 
 /* The packet (its first PCN_PACKET_EVENT_MAX bytes) and its metadata into the ring buffer,
@@ -145,7 +161,7 @@ static __always_inline int pcn_ringbuf_packet(pcn_ctx* ctx, struct pcn_metadata*
 static __always_inline int pcn_pkt_controller(pcn_ctx* ctx, struct pcn_metadata* md, __u8 reason) {
   struct pcn_cube_stats* stats = pcn_stats();
   md->reason = reason;
-  md->cube = (__u16)pcn_cube_slot;
+  pcn_md_identify(md);
 #ifdef PCN_HOOK_XDP
   __u32 ifindex = ctx->ingress_ifindex;
   __u32* base = bpf_map_lookup_elem(&pcn_xsk_base, &ifindex);
@@ -175,7 +191,7 @@ static __always_inline int pcn_pkt_controller_copy(pcn_ctx* ctx, struct pcn_meta
   struct pcn_cube_stats* stats = pcn_stats();
   struct pcn_metadata copy = *md;
   copy.reason = reason;
-  copy.cube = (__u16)pcn_cube_slot;
+  pcn_md_identify(&copy);
   copy.data[0] = d0;
   copy.data[1] = d1;
   copy.data[2] = d2;
@@ -250,9 +266,22 @@ static __always_inline __u64 pcn_mac(const unsigned char* mac) {
     return handler(ctx, md);                       \
   }
 
+/* A transparent cube may well not touch the metadata (a hop into its successor writes none
+ * but in_port, and only into a standard cube): in XDP the bounds check of the metadata area
+ * is then left out with md, which costs nothing where it is not used. The area is always
+ * there (every netdev entry makes one); were it not, md would be a scratch copy. */
+#ifdef PCN_HOOK_XDP
+static struct pcn_metadata pcn_md_scratch;
+#define PCN_MD_DECLARE_LAZY(ctx, md)                                  \
+  struct pcn_metadata* md = (void*)(long)(ctx)->data_meta;            \
+  if ((void*)(md + 1) > (void*)(long)(ctx)->data) md = &pcn_md_scratch;
+#else
+#define PCN_MD_DECLARE_LAZY(ctx, md) PCN_MD_DECLARE(ctx, md)
+#endif
+
 #define PCN_TRANSPARENT_MAIN(handler)              \
   SEC(PCN_SECTION) int pcn_master(pcn_ctx* ctx) {  \
-    PCN_MD_DECLARE(ctx, md)                        \
+    PCN_MD_DECLARE_LAZY(ctx, md)                   \
     return handler(ctx, md);                       \
   }
 

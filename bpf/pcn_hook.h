@@ -48,8 +48,8 @@ static __always_inline __u32 pcn_ingress_ifindex(pcn_ctx* ctx) {
 #endif
 }
 
-/* Metadata: a pointer into the XDP metadata area, or a copy of skb->cb that
- * pcn_md_store() writes back before control leaves the program. */
+/* Metadata: a pointer into the XDP metadata area, or (TC) a copy of skb->cb that
+ * pcn_md_store() writes back before control leaves the program by a tail call. */
 union pcn_md_words {
   struct pcn_metadata md;
   __u32 words[5];
@@ -62,32 +62,55 @@ static __always_inline struct pcn_metadata* pcn_md_of(pcn_ctx* ctx) {
   return md;
 }
 static __always_inline void pcn_md_store(pcn_ctx* ctx, struct pcn_metadata* md) {}
+static __always_inline void pcn_md_store_changes(pcn_ctx* ctx, struct pcn_metadata* md) {}
 /* After anything that moves the packet (bpf_xdp_adjust_head, VLAN push/pop) the metadata
  * pointer must be taken again (the area moved with the packet); null if it is gone. */
 static __always_inline struct pcn_metadata* pcn_md_reload(pcn_ctx* ctx, struct pcn_metadata* md) { return pcn_md_of(ctx); }
-#define PCN_MD_DECLARE(ctx, md)                       \
-  struct pcn_metadata* md = pcn_md_of(ctx);           \
-  if (!md) return XDP_ABORTED;
+#define PCN_MD_DECLARE(ctx, md)                                                    \
+  struct pcn_metadata* md = (void*)(long)(ctx)->data_meta;                         \
+  if ((void*)(md + 1) > (void*)(long)(ctx)->data) return XDP_ABORTED;
 #else
-static __always_inline void pcn_md_load(pcn_ctx* ctx, union pcn_md_words* m) {
-  m->words[0] = ctx->cb[0];
-  m->words[1] = ctx->cb[1];
-  m->words[2] = ctx->cb[2];
-  m->words[3] = ctx->cb[3];
-  m->words[4] = ctx->cb[4];
+/* The copy PCN_MD_DECLARE makes, with skb->cb as it was read. */
+struct pcn_md_copy {
+  union pcn_md_words now; /* first: what `md` points to */
+  __u32 was[5];
+};
+/* skb->cb is a context field: each word must be accessed at its own constant offset from
+ * ctx (the verifier refuses an access through a pointer derived from ctx). The stores are
+ * volatile so that the compiler never merges stores of equal bytes into a memset, which it
+ * would do through such a pointer. */
+#define PCN_CB_STORE(ctx, i, value) (*(volatile __u32*)&(ctx)->cb[i] = (value))
+static __always_inline void pcn_md_load(pcn_ctx* ctx, struct pcn_md_copy* c) {
+  c->now.words[0] = c->was[0] = ctx->cb[0];
+  c->now.words[1] = c->was[1] = ctx->cb[1];
+  c->now.words[2] = c->was[2] = ctx->cb[2];
+  c->now.words[3] = c->was[3] = ctx->cb[3];
+  c->now.words[4] = c->was[4] = ctx->cb[4];
 }
+/* Writes all of md to skb->cb (md may be built by hand, e.g. in a union pcn_md_words). */
 static __always_inline void pcn_md_store(pcn_ctx* ctx, struct pcn_metadata* md) {
   union pcn_md_words* m = (union pcn_md_words*)md;
-  ctx->cb[0] = m->words[0];
-  ctx->cb[1] = m->words[1];
-  ctx->cb[2] = m->words[2];
-  ctx->cb[3] = m->words[3];
-  ctx->cb[4] = m->words[4];
+  PCN_CB_STORE(ctx, 0, m->words[0]);
+  PCN_CB_STORE(ctx, 1, m->words[1]);
+  PCN_CB_STORE(ctx, 2, m->words[2]);
+  PCN_CB_STORE(ctx, 3, m->words[3]);
+  PCN_CB_STORE(ctx, 4, m->words[4]);
+}
+/* Writes back only the words the program changed; md must be the one PCN_MD_DECLARE
+ * declared. The comparison folds away for a word the program never writes, and the load
+ * with it: a program that changes nothing touches no word of skb->cb. */
+static __always_inline void pcn_md_store_changes(pcn_ctx* ctx, struct pcn_metadata* md) {
+  struct pcn_md_copy* c = (struct pcn_md_copy*)md;
+  if (c->now.words[0] != c->was[0]) PCN_CB_STORE(ctx, 0, c->now.words[0]);
+  if (c->now.words[1] != c->was[1]) PCN_CB_STORE(ctx, 1, c->now.words[1]);
+  if (c->now.words[2] != c->was[2]) PCN_CB_STORE(ctx, 2, c->now.words[2]);
+  if (c->now.words[3] != c->was[3]) PCN_CB_STORE(ctx, 3, c->now.words[3]);
+  if (c->now.words[4] != c->was[4]) PCN_CB_STORE(ctx, 4, c->now.words[4]);
 }
 /* TC's metadata is a copy on the stack: nothing moves it. */
 static __always_inline struct pcn_metadata* pcn_md_reload(pcn_ctx* ctx, struct pcn_metadata* md) { return md; }
 #define PCN_MD_DECLARE(ctx, md)       \
-  union pcn_md_words md##_storage;    \
-  pcn_md_load(ctx, &md##_storage);    \
-  struct pcn_metadata* md = &md##_storage.md;
+  struct pcn_md_copy md##_copy;       \
+  pcn_md_load(ctx, &md##_copy);       \
+  struct pcn_metadata* md = &md##_copy.now.md;
 #endif

@@ -52,24 +52,40 @@ struct {
   __uint(max_entries, 1 << 22);
 } pcn_events SEC(".maps");
 
-/* Follows a hop: tail call into the next cube, transmit, or let the kernel continue. The
- * fields come as values so that a hop read from a load-time constant stays a constant for
- * the verifier (which then turns the tail call into a direct jump). */
-static __always_inline int pcn_go_to(pcn_ctx* ctx, struct pcn_metadata* md, __u8 kind, __u8 direction, __u16 port,
-                                     __u32 target) {
-  switch (kind) {
+/* Follows a hop: tail call into the next cube, transmit, or let the kernel continue. Each
+ * field is read where it is needed, straight from where the hop is: read from a load-time
+ * constant (a `const volatile` global) it is a constant for the verifier, which then turns
+ * the tail call into a direct jump and drops the other cases. Only a standard cube reads
+ * metadata a hop sets (in_port); a transparent cube's direction is its slot, so a hop into
+ * one writes nothing. TC keeps the metadata in skb->cb across the tail call: all of it
+ * (`changes_only` 0), or, when md is the copy PCN_MD_DECLARE made, only the words this
+ * program changed. */
+static __always_inline int pcn_go_to(pcn_ctx* ctx, struct pcn_metadata* md, const volatile struct pcn_hop* hop,
+                                     int changes_only) {
+  switch (hop->kind) {
     case PCN_HOP_CUBE:
-      md->cube = (__u16)target;
-      md->in_port = port;
-      md->direction = direction;
-      pcn_md_store(ctx, md);
-      bpf_tail_call(ctx, &PCN_PANEL, target);
+#ifdef PCN_HOOK_XDP
+      /* md again, from ctx, so that a transparent cube that leaves md alone pays for the
+       * bounds check of the metadata area on this hop only (into the cube at the end of its
+       * lane). Volatile reads: the compiler must not move them ahead of the switch. */
+      md = (void*)(long)*(volatile __u32*)&ctx->data_meta;
+      if ((void*)(md + 1) > (void*)(long)*(volatile __u32*)&ctx->data) return XDP_ABORTED;
+#endif
+      md->in_port = hop->port;
+      if (changes_only) pcn_md_store_changes(ctx, md);
+      else pcn_md_store(ctx, md);
+      bpf_tail_call(ctx, &PCN_PANEL, hop->target);
       return PCN_DROP; /* the slot is empty: the cube is being deleted */
+    case PCN_HOP_TRANSPARENT:
+      if (changes_only) pcn_md_store_changes(ctx, md);
+      else pcn_md_store(ctx, md);
+      bpf_tail_call(ctx, &PCN_PANEL, hop->target);
+      return PCN_DROP;
     case PCN_HOP_NETDEV:
 #ifdef PCN_HOOK_XDP
-      return bpf_redirect_map(&pcn_devmap, target, 0);
+      return bpf_redirect_map(&pcn_devmap, hop->target, 0);
 #else
-      return bpf_redirect(target, 0);
+      return bpf_redirect(hop->target, 0);
 #endif
     case PCN_HOP_STACK:
       return PCN_PASS;
@@ -78,11 +94,10 @@ static __always_inline int pcn_go_to(pcn_ctx* ctx, struct pcn_metadata* md, __u8
   }
 }
 
-/* A hop in a map value. */
+/* A hop in a map value (or built by hand). */
 static __always_inline int pcn_go(pcn_ctx* ctx, struct pcn_metadata* md, const struct pcn_hop* hop) {
-  return pcn_go_to(ctx, md, hop->kind, hop->direction, hop->port, hop->target);
+  return pcn_go_to(ctx, md, hop, 0);
 }
 
-/* A hop that is a `const volatile` global: each field is read as such, never folded by the
- * compiler into the initializer's value. */
-#define PCN_GO_CONSTANT(ctx, md, hop) pcn_go_to(ctx, md, (hop).kind, (hop).direction, (hop).port, (hop).target)
+/* A hop that is a `const volatile` global. */
+#define PCN_GO_CONSTANT(ctx, md, hop) pcn_go_to(ctx, md, &(hop), 0)

@@ -70,7 +70,7 @@ slowpath_counters cube_base::slowpath_stats() const {
   return c;
 }
 
-cube_base::cube_base(datapath& dp, cube_options options)
+cube_base::cube_base(datapath& dp, cube_options options, unsigned directions)
     : _datapath(&dp),
       _name(std::move(options.name)),
       _service(std::move(options.service)),
@@ -82,10 +82,10 @@ cube_base::cube_base(datapath& dp, cube_options options)
   if (dp.find_cube(_name)) throw topology_error(topology_error::kind::conflict, "cube " + _name + " already exists");
   const elf_image& image = family() == hook_family::xdp ? _code.xdp : _code.tc;
   if (!image.data) throw topology_error(topology_error::kind::invalid, "cube " + _name + ": the service has no " + std::string(to_string(family())) + " fast path");
-  _slot = dp.register_cube(*this);
+  _slots = dp.register_cube(*this, directions);
   try {
-    _object = load_object(image, "", _constants, nullptr);
-    install(_object);
+    for (uint8_t d = 0; d < _slots.size(); ++d) _instances.push_back(load_instance(d));
+    for (uint8_t d = 0; d < _slots.size(); ++d) install(_instances[d], d);
   } catch (...) {
     dp.unregister_cube(*this);
     throw;
@@ -95,65 +95,78 @@ cube_base::cube_base(datapath& dp, cube_options options)
 cube_base::~cube_base() { _datapath->unregister_cube(*this); }
 
 bpf_object_file cube_base::load_object(elf_image image, const std::string& tag, const std::vector<load_constant>& constants,
-                                       const bpf_object_file* share_maps_with) const {
+                                       const bpf_object_file* share_maps_with, uint8_t direction) const {
   bpf_object_file object(_name + tag, image);
-  object.set_constant("pcn_cube_slot", _slot);
+  object.set_constant("pcn_cube_slot", slot());
   object.set_constant("pcn_log_level", fast_path_level(_log_level));
-  object.set_constant("pcn_next_hop", _next_hops);
+  object.set_constant("pcn_transparent", static_cast<uint32_t>(_slots.size() > 1));  // (transparent() is virtual: not while constructing)
+  object.set_constant("pcn_direction", static_cast<uint32_t>(direction));
+  object.set_constant("pcn_next_hop", _next_hops[direction]);
   for (const auto& c : constants) object.set_constant(c.name, c.value.data(), c.value.size());
   std::string dir = _datapath->cube_pin_dir(_name);
   for (const auto& map : object.map_names()) {
     if (_datapath->is_framework_map(map)) object.reuse_map(map, _datapath->framework_map_fd(map));
     else if (map.starts_with("public_")) object.pin_map(map, _datapath->public_pin_path(map));
     else if (auto fd = share_maps_with ? share_maps_with->find_map_fd(map) : std::nullopt) object.reuse_map(map, *fd);
+    else if (map == ucubes_map && direction == PCN_EGRESS) object.pin_map(map, dir + "/egress/" + map);
     else object.pin_map(map, dir + tag + "/" + map);
   }
   object.load();
   return object;
 }
 
-// Loads a variant's object, sharing the maps of `main` (the cube's object, or the one
-// about to replace it).
-void cube_base::load_variant(unsigned index, ucube_variant& v, const bpf_object_file& main) const {
-  v.object = load_object(v.image, "/ucube" + std::to_string(index), v.constants, &main);
+// Loads a variant's object for one direction, sharing the maps of `main` (that
+// direction's object of the cube, or the one about to replace it).
+bpf_object_file cube_base::load_variant(unsigned index, const ucube_variant& v, const bpf_object_file& main, uint8_t direction) const {
+  return load_object(v.image, "/ucube" + std::to_string(index), v.constants, &main, direction);
 }
 
-// Points the program arrays at the programs of `object` (and of the variants): each
-// μcube by one atomic update of cube_ucubes, the master by one of the panel slot.
-void cube_base::install(const bpf_object_file& object) {
-  auto ucubes = table<uint32_t, uint32_t>(object.map_fd(ucubes_map), _name + "/" + std::string(ucubes_map));
+// The cube's code for one direction, with the current constants and variants. The maps
+// are those pinned already (the running instances'), so state is kept.
+cube_base::instance cube_base::load_instance(uint8_t direction) const {
+  const elf_image& image = family() == hook_family::xdp ? _code.xdp : _code.tc;
+  instance in{load_object(image, "", _constants, nullptr, direction), {}};
+  for (const auto& [index, v] : _ucube_variants) in.variants.emplace(index, load_variant(index, v, in.object, direction));
+  return in;
+}
+
+// Points the program arrays at the programs of an instance (and of its variants): each
+// μcube by one atomic update of its cube_ucubes, the master by one of its panel slot.
+void cube_base::install(const instance& in, uint8_t direction) {
+  auto ucubes = table<uint32_t, uint32_t>(in.object.map_fd(ucubes_map), _name + "/" + std::string(ucubes_map));
   std::set<uint32_t> present;
-  for (const auto& program : object.program_names()) {
+  for (const auto& program : in.object.program_names()) {
     if (!program.starts_with(ucube_prefix)) continue;
     uint32_t index = 0;
     std::string_view digits = std::string_view(program).substr(ucube_prefix.size());
     auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), index);
     if (ec != std::errc{} || end != digits.data() + digits.size() || index == 0 || index >= PCN_MAX_UCUBES)
       throw bpf_error(_name + ": μcube program " + program + " must be pcn_ucube_<1.." + std::to_string(PCN_MAX_UCUBES - 1) + ">");
-    if (!_ucube_variants.count(index)) ucubes.set(index, static_cast<uint32_t>(object.program_fd(program)));
+    if (!_ucube_variants.count(index)) ucubes.set(index, static_cast<uint32_t>(in.object.program_fd(program)));
     present.insert(index);
   }
   for (const auto& [index, variant] : _ucube_variants) {
     if (index == 0) continue;
-    ucubes.set(index, static_cast<uint32_t>(variant.object.program_fd(variant.program)));
+    ucubes.set(index, static_cast<uint32_t>(in.variants.at(index).program_fd(variant.program)));
     present.insert(index);
   }
   for (uint32_t i = 1; i < PCN_MAX_UCUBES; ++i)
     if (!present.count(i)) ucubes.remove(i);
   auto master = _ucube_variants.find(0);
-  _datapath->set_panel_slot(family(), _slot,
-                            master != _ucube_variants.end() ? master->second.object.program_fd(master->second.program)
-                                                            : object.program_fd(master_program));
+  _datapath->set_panel_slot(family(), _slots[direction],
+                            master != _ucube_variants.end() ? in.variants.at(0).program_fd(master->second.program)
+                                                            : in.object.program_fd(master_program));
 }
 
-int cube_base::master_fd() const {
-  if (auto it = _ucube_variants.find(0); it != _ucube_variants.end()) return it->second.object.program_fd(it->second.program);
-  return _object.program_fd(master_program);
+int cube_base::master_fd(uint8_t direction) const {
+  const instance& in = _instances.at(direction < _instances.size() ? direction : 0);
+  if (auto it = _ucube_variants.find(0); it != _ucube_variants.end()) return in.variants.at(0).program_fd(it->second.program);
+  return in.object.program_fd(master_program);
 }
 
-int cube_base::map_fd(std::string_view map) const { return _object.map_fd(map); }
+int cube_base::map_fd(std::string_view map) const { return _instances.front().object.map_fd(map); }
 
-int cube_base::program_fd(std::string_view program) const { return _object.program_fd(program); }
+int cube_base::program_fd(std::string_view program) const { return _instances.front().object.program_fd(program); }
 
 slowpath::packet cube_base::new_packet(std::span<const uint8_t> frame) const {
   return _datapath->require_packet_io().allocate(frame);
@@ -171,25 +184,13 @@ void cube_base::stage_constant(load_constant c) {
 }
 
 void cube_base::reload() {
-  const elf_image& image = family() == hook_family::xdp ? _code.xdp : _code.tc;
   // The new objects share every map with the running ones (same pins), so state is kept;
-  // then μcubes and the panel slot switch over, each by one atomic program-array update.
+  // then μcubes and the panel slots switch over, each by one atomic program-array update.
   // The old objects are released only after the switch.
-  bpf_object_file fresh = load_object(image, "", _constants, nullptr);
-  std::map<unsigned, ucube_variant> variants;
-  for (const auto& [index, v] : _ucube_variants) {
-    ucube_variant copy{v.image, v.program, v.constants, {}};
-    load_variant(index, copy, fresh);
-    variants.emplace(index, std::move(copy));
-  }
-  std::swap(variants, _ucube_variants);
-  try {
-    install(fresh);
-  } catch (...) {
-    std::swap(variants, _ucube_variants);
-    throw;
-  }
-  _object = std::move(fresh);
+  std::vector<instance> fresh;
+  for (uint8_t d = 0; d < _slots.size(); ++d) fresh.push_back(load_instance(d));
+  for (uint8_t d = 0; d < _slots.size(); ++d) install(fresh[d], d);
+  std::swap(fresh, _instances);
 }
 
 void cube_base::set_next_hops(const std::array<pcn_hop, 2>& hops) {
@@ -222,24 +223,32 @@ void cube_base::set_log_level(log::level level) {
 
 void cube_base::replace_ucube(unsigned index, elf_image image, const std::string& program, std::vector<load_constant> constants) {
   if (index >= PCN_MAX_UCUBES) throw topology_error(topology_error::kind::invalid, _name + ": no μcube index " + std::to_string(index));
-  ucube_variant v{image, program, std::move(constants), {}};
-  load_variant(index, v, _object);
-  v.object.program_fd(program);  // throws now if the object has no such program
+  ucube_variant v{image, program, std::move(constants)};
+  std::vector<bpf_object_file> loaded;  // per direction; then the objects they replace
+  for (uint8_t d = 0; d < _instances.size(); ++d) {
+    loaded.push_back(load_variant(index, v, _instances[d].object, d));
+    loaded.back().program_fd(program);  // throws now if the object has no such program
+  }
   // The previous variant (if any) is released only after the switch.
   auto previous = _ucube_variants.find(index) != _ucube_variants.end()
                       ? std::optional<ucube_variant>(std::move(_ucube_variants.at(index)))
                       : std::nullopt;
   _ucube_variants.insert_or_assign(index, std::move(v));
+  for (uint8_t d = 0; d < _instances.size(); ++d) std::swap(_instances[d].variants[index], loaded[d]);
   try {
-    install(_object);
+    for (uint8_t d = 0; d < _instances.size(); ++d) install(_instances[d], d);
   } catch (...) {
+    for (uint8_t d = 0; d < _instances.size(); ++d) {
+      if (previous) std::swap(_instances[d].variants[index], loaded[d]);
+      else _instances[d].variants.erase(index);
+    }
     if (previous) _ucube_variants.insert_or_assign(index, std::move(*previous));
     else _ucube_variants.erase(index);
     throw;
   }
 }
 
-cube::cube(datapath& dp, cube_options options) : cube_base(dp, std::move(options)) {}
+cube::cube(datapath& dp, cube_options options) : cube_base(dp, std::move(options), 1) {}
 
 cube::~cube() {
   if (owner_datapath().keeps_kernel_state()) return;  // the next run re-adopts the wiring
@@ -305,7 +314,7 @@ std::vector<port*> cube::ports() const {
   return out;
 }
 
-transparent_cube::transparent_cube(datapath& dp, cube_options options) : cube_base(dp, std::move(options)) {}
+transparent_cube::transparent_cube(datapath& dp, cube_options options) : cube_base(dp, std::move(options), 2) {}
 
 task<void> transparent_cube::send(slowpath::packet pkt, direction d) {
   datapath& dp = owner_datapath();

@@ -126,7 +126,12 @@ class cube_base {
   cube_type type() const noexcept { return _type; }
   hook_family family() const noexcept { return family_of(_type); }
   virtual bool transparent() const noexcept = 0;
-  uint32_t slot() const noexcept { return _slot; }
+  // The cube's panel slot: how the fast path names it (events, slow path). A transparent
+  // cube has a second one: it is loaded once per direction (see panel_slot()).
+  uint32_t slot() const noexcept { return _slots.front(); }
+  // The slot packets travelling in `direction` enter: the instance of a transparent cube
+  // for that direction (pcn_direction is a constant of each), the only one of a standard cube.
+  uint32_t panel_slot(uint8_t direction) const noexcept { return _slots[direction < _slots.size() ? direction : 0]; }
   datapath& owner_datapath() const noexcept { return *_datapath; }
 
   log::level log_level() const noexcept { return _log_level; }
@@ -156,8 +161,9 @@ class cube_base {
   }
   int map_fd(std::string_view map) const;
 
-  // The master μcube, e.g. to run packets through it with BPF_PROG_TEST_RUN.
-  int master_fd() const;
+  // The master μcube (of a transparent cube: the instance for `direction`), e.g. to run
+  // packets through it with BPF_PROG_TEST_RUN.
+  int master_fd(uint8_t direction = PCN_INGRESS) const;
   // Another program of the cube's object by name, e.g. a devmap egress program to put in a
   // devmap of the cube's. A reload() loads new instances; the old ones stay valid while
   // referenced.
@@ -188,7 +194,8 @@ class cube_base {
   const std::array<pcn_hop, 2>& next_hops() const noexcept { return _next_hops; }
 
  protected:
-  cube_base(datapath& dp, cube_options options);
+  // directions: 1 for a standard cube, 2 for a transparent one (an instance each).
+  cube_base(datapath& dp, cube_options options, unsigned directions);
 
  private:
   friend class datapath;
@@ -198,14 +205,21 @@ class cube_base {
     elf_image image;
     std::string program;
     std::vector<load_constant> constants;
+  };
+  // The cube's code loaded for one direction: its object and the replaced μcubes' objects.
+  // Every map is shared between the instances but cube_ucubes, which holds the μcubes of
+  // the instance's own direction.
+  struct instance {
     bpf_object_file object;
+    std::map<unsigned, bpf_object_file> variants;  // by μcube index
   };
 
   void stage_constant(load_constant c);
   bpf_object_file load_object(elf_image image, const std::string& tag, const std::vector<load_constant>& constants,
-                              const bpf_object_file* share_maps_with) const;
-  void load_variant(unsigned index, ucube_variant& v, const bpf_object_file& main) const;
-  void install(const bpf_object_file& object);
+                              const bpf_object_file* share_maps_with, uint8_t direction) const;
+  bpf_object_file load_variant(unsigned index, const ucube_variant& v, const bpf_object_file& main, uint8_t direction) const;
+  instance load_instance(uint8_t direction) const;
+  void install(const instance& in, uint8_t direction);
   void set_next_hops(const std::array<pcn_hop, 2>& hops);
 
   friend class slowpath::slow_path;  // keeps _slowpath up to date
@@ -217,9 +231,9 @@ class cube_base {
   fastpath_code _code;
   log::level _log_level;
   std::vector<load_constant> _constants;
-  uint32_t _slot = 0;
+  std::vector<uint32_t> _slots;         // panel slot per direction: [PCN_INGRESS] (the cube's), [PCN_EGRESS]
   std::array<pcn_hop, 2> _next_hops{};  // [PCN_INGRESS], [PCN_EGRESS]
-  bpf_object_file _object;
+  std::vector<instance> _instances;     // per direction, as _slots
   std::map<unsigned, ucube_variant> _ucube_variants;  // replaced μcubes, by index
   slowpath_counters _slowpath;  // the userspace half; slowpath_stats() adds the kernel's
 };
@@ -258,8 +272,9 @@ class cube : public cube_base {
   std::vector<std::unique_ptr<port>> _ports;
 };
 
-// A cube without ports, attached to a port or netdev in an ordered chain. Packets arrive
-// with md->direction and continue with pcn_pkt_pass().
+// A cube without ports, attached to a port or netdev in an ordered chain. It is loaded
+// once per direction (pcn_direction, a load-time constant of each instance, in a panel
+// slot of its own); packets continue with pcn_pkt_pass().
 class transparent_cube : public cube_base {
  public:
   bool transparent() const noexcept override { return true; }

@@ -79,9 +79,14 @@ bool program_uses_map(uint32_t prog_id, uint32_t map_id) {
 struct datapath::registry_entry {
   char name[64];
   char service[32];
-  uint32_t in_use;
+  uint32_t in_use;  // registry_cube, registry_egress, or 0: free
   uint32_t family;
 };
+
+namespace {
+constexpr uint32_t registry_cube = 1;    // the slot of cube `name` (of a transparent cube: its ingress)
+constexpr uint32_t registry_egress = 2;  // the egress slot of transparent cube `name`
+}  // namespace
 
 std::string_view to_string(cube_type t) {
   switch (t) {
@@ -204,15 +209,27 @@ void datapath::load_framework_maps() {
 
 void datapath::adopt_previous_state() {
   // Cubes the previous run registered: their slots stay taken until re-adopted or removed.
+  std::vector<std::pair<std::string, uint32_t>> egress_slots[2];  // per family: cube name, slot
   for (uint32_t key = 0; key < PCN_MAX_CUBES * 2; ++key) {
     registry_entry e{};
     if (bpf_map_lookup_elem(_registry_fd, &key, &e) != 0 || !e.in_use) continue;
     hook_family f = key < PCN_MAX_CUBES ? hook_family::xdp : hook_family::tc;
     uint32_t slot = key % PCN_MAX_CUBES;
-    previous_cube p{std::string(e.name, strnlen(e.name, sizeof e.name)), std::string(e.service, strnlen(e.service, sizeof e.service)), f, slot};
+    std::string name(e.name, strnlen(e.name, sizeof e.name));
     _used_slots[family_index(f)].insert(slot);
+    if (e.in_use == registry_egress) {
+      egress_slots[family_index(f)].emplace_back(name, slot);
+      continue;
+    }
+    previous_cube p{name, std::string(e.service, strnlen(e.service, sizeof e.service)), f, slot, std::nullopt};
     _previous.emplace(p.name, p);
   }
+  for (hook_family f : {hook_family::xdp, hook_family::tc})
+    for (const auto& [name, slot] : egress_slots[family_index(f)]) {
+      auto it = _previous.find(name);
+      if (it != _previous.end() && it->second.family == f) it->second.egress_slot = slot;
+      else free_slot(f, slot);  // its cube is gone
+    }
   for (auto& [k, v] : table<uint32_t, bpf_devmap_val>(framework_map_fd(PCN_MAP_DEVMAP), PCN_MAP_DEVMAP).entries()) _written_devmap.insert(k);
 
   // Entry programs a previous run attached keep forwarding until the topology wants the
@@ -277,49 +294,77 @@ void datapath::set_panel_slot(hook_family family, uint32_t slot, int prog_fd) {
   else panel.remove(slot);
 }
 
-uint32_t datapath::register_cube(cube_base& c) {
+// Empties a slot: its panel entry and its registry entry.
+void datapath::free_slot(hook_family family, uint32_t slot) {
+  try {
+    set_panel_slot(family, slot, -1);
+  } catch (const std::exception& e) {
+    log::warn("datapath: clearing panel slot {}: {}", slot, e.what());
+  }
+  uint32_t key = slot + (family == hook_family::tc ? PCN_MAX_CUBES : 0);
+  registry_entry empty{};
+  bpf_map_update_elem(_registry_fd, &key, &empty, BPF_ANY);
+  _used_slots[family_index(family)].erase(slot);
+}
+
+// Every slot of a cube the previous run left, and its pins.
+void datapath::remove_previous(const previous_cube& p) {
+  free_slot(p.family, p.slot);
+  if (p.egress_slot) free_slot(p.family, *p.egress_slot);
+  std::error_code ec;
+  fs::remove_all(cube_pin_dir(p.name), ec);
+}
+
+std::vector<uint32_t> datapath::register_cube(cube_base& c, unsigned directions) {
   hook_family f = c.family();
   size_t fi = family_index(f);
-  std::optional<uint32_t> slot;
+  std::vector<uint32_t> slots;
   if (auto it = _previous.find(c.name()); it != _previous.end()) {
     if (it->second.family == f && it->second.service == c.service()) {
-      slot = it->second.slot;
+      slots.push_back(it->second.slot);
+      if (it->second.egress_slot && directions > 1) slots.push_back(*it->second.egress_slot);
+      else if (it->second.egress_slot) free_slot(f, *it->second.egress_slot);
       log::info("datapath: cube {} re-adopts its state from the previous run", c.name());
     } else {
       log::info("datapath: cube {} of the previous run was a {} {} cube: its state is removed", c.name(),
                 it->second.service, to_string(it->second.family));
-      set_panel_slot(it->second.family, it->second.slot, -1);
-      _used_slots[family_index(it->second.family)].erase(it->second.slot);
-      uint32_t key = it->second.slot + (it->second.family == hook_family::tc ? PCN_MAX_CUBES : 0);
-      registry_entry empty{};
-      bpf_map_update_elem(_registry_fd, &key, &empty, BPF_ANY);
-      std::error_code ec;
-      fs::remove_all(cube_pin_dir(c.name()), ec);
+      remove_previous(it->second);
     }
     _previous.erase(it);
-  }
-  if (!slot) {
-    uint32_t s = 0;
-    while (s < PCN_MAX_CUBES && _used_slots[fi].count(s)) ++s;
-    if (s == PCN_MAX_CUBES) throw topology_error(topology_error::kind::conflict, "no free slot for cube " + c.name() + ": " + std::to_string(PCN_MAX_CUBES) + " " + std::string(to_string(f)) + " cubes exist");
-    slot = s;
+  } else {
     // Pins of a cube that no registry entry knows (a crash between pin and register) are stale.
     std::error_code ec;
     fs::remove_all(cube_pin_dir(c.name()), ec);
   }
-  registry_entry e{};
-  std::strncpy(e.name, c.name().c_str(), sizeof e.name - 1);
-  std::strncpy(e.service, c.service().c_str(), sizeof e.service - 1);
-  e.in_use = 1;
-  e.family = static_cast<uint32_t>(fi);
-  uint32_t key = *slot + (f == hook_family::tc ? PCN_MAX_CUBES : 0);
-  if (bpf_map_update_elem(_registry_fd, &key, &e, BPF_ANY) != 0)
-    throw bpf_error("register cube " + c.name() + ": " + errno_text(errno));
-  _used_slots[fi].insert(*slot);
+  std::vector<uint32_t> fresh;  // the slots taken now (the others were the previous run's)
+  for (uint32_t s = 0; slots.size() < directions; ++s) {
+    while (s < PCN_MAX_CUBES && (_used_slots[fi].count(s) || std::find(slots.begin(), slots.end(), s) != slots.end())) ++s;
+    if (s == PCN_MAX_CUBES) {
+      for (uint32_t previous : slots)
+        if (std::find(fresh.begin(), fresh.end(), previous) == fresh.end()) free_slot(f, previous);
+      throw topology_error(topology_error::kind::conflict, "no free slot for cube " + c.name() + ": " + std::to_string(PCN_MAX_CUBES) + " " + std::string(to_string(f)) + " slots are taken");
+    }
+    slots.push_back(s);
+    fresh.push_back(s);
+  }
+  for (size_t i = 0; i < slots.size(); ++i) {
+    registry_entry e{};
+    std::strncpy(e.name, c.name().c_str(), sizeof e.name - 1);
+    std::strncpy(e.service, c.service().c_str(), sizeof e.service - 1);
+    e.in_use = i == 0 ? registry_cube : registry_egress;
+    e.family = static_cast<uint32_t>(fi);
+    uint32_t key = slots[i] + (f == hook_family::tc ? PCN_MAX_CUBES : 0);
+    if (bpf_map_update_elem(_registry_fd, &key, &e, BPF_ANY) != 0) {
+      int err = errno;
+      for (uint32_t taken : slots) free_slot(f, taken);
+      throw bpf_error("register cube " + c.name() + ": " + errno_text(err));
+    }
+    _used_slots[fi].insert(slots[i]);
+  }
   _cubes[c.name()] = &c;
-  if (_by_slot[fi].size() <= *slot) _by_slot[fi].resize(*slot + 1);
-  _by_slot[fi][*slot] = &c;
-  return *slot;
+  if (_by_slot[fi].size() <= slots[0]) _by_slot[fi].resize(slots[0] + 1);
+  _by_slot[fi][slots[0]] = &c;  // events name a cube by its first slot
+  return slots;
 }
 
 void datapath::unregister_cube(cube_base& c) {
@@ -330,15 +375,7 @@ void datapath::unregister_cube(cube_base& c) {
   for (auto w = _written_ports.begin(); w != _written_ports.end();)
     w = w->first.first == &c ? _written_ports.erase(w) : std::next(w);
   if (_keep_kernel_state) return;  // the next run re-adopts it
-  try {
-    set_panel_slot(c.family(), c.slot(), -1);
-  } catch (const std::exception& e) {
-    log::warn("datapath: clearing the panel slot of {}: {}", c.name(), e.what());
-  }
-  uint32_t key = c.slot() + (c.family() == hook_family::tc ? PCN_MAX_CUBES : 0);
-  registry_entry empty{};
-  bpf_map_update_elem(_registry_fd, &key, &empty, BPF_ANY);
-  _used_slots[family_index(c.family())].erase(c.slot());
+  for (uint32_t slot : c._slots) free_slot(c.family(), slot);
   std::error_code ec;
   fs::remove_all(cube_pin_dir(c.name()), ec);
 }
@@ -346,13 +383,7 @@ void datapath::unregister_cube(cube_base& c) {
 void datapath::finish_restore() {
   for (const auto& [name, p] : _previous) {
     log::info("datapath: cube {} of the previous run was not re-created: removing it", name);
-    set_panel_slot(p.family, p.slot, -1);
-    uint32_t key = p.slot + (p.family == hook_family::tc ? PCN_MAX_CUBES : 0);
-    registry_entry empty{};
-    bpf_map_update_elem(_registry_fd, &key, &empty, BPF_ANY);
-    _used_slots[family_index(p.family)].erase(p.slot);
-    std::error_code ec;
-    fs::remove_all(cube_pin_dir(name), ec);
+    remove_previous(p);
   }
   _previous.clear();
   _restoring = false;

@@ -37,6 +37,7 @@ struct previous_cube {
   std::string service;
   hook_family family;
   uint32_t slot;
+  std::optional<uint32_t> egress_slot;  // a transparent cube's second slot
 };
 
 class datapath {
@@ -145,8 +146,11 @@ class datapath {
   struct registry_entry;  // pinned record of a cube: name, family, slot
 
   // cube lifecycle (called by the SDK base classes)
-  uint32_t register_cube(cube_base& c);  // returns its slot; adopts a previous one of the same name
+  // Returns `directions` slots (the first names the cube); adopts a previous cube's of the same name.
+  std::vector<uint32_t> register_cube(cube_base& c, unsigned directions);
   void unregister_cube(cube_base& c);
+  void free_slot(hook_family family, uint32_t slot);
+  void remove_previous(const previous_cube& p);
   void set_panel_slot(hook_family family, uint32_t slot, int prog_fd);
   std::string cube_pin_dir(const std::string& cube) const;
   std::string framework_pin_path(const std::string& map) const;
@@ -162,7 +166,8 @@ class datapath {
   topology_snapshot snapshot() const;
   void restore(const topology_snapshot& s);
 
-  pcn_hop cube_hop(const cube_base& c, uint16_t port, uint8_t direction) const;
+  pcn_hop cube_hop(const port& p) const;  // into p's cube, through p
+  pcn_hop cube_hop(const transparent_cube& t, uint8_t direction) const;
   pcn_hop inbound_head(const port& p) const;
   pcn_hop outbound_continuation(const port& p) const;
   pcn_hop outbound_head(const port& p) const;

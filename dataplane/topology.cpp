@@ -94,13 +94,17 @@ void datapath::validate_netdev_use(const std::string& netdev) const {
 
 // ---------------------------------------------------------------- lanes
 
-pcn_hop datapath::cube_hop(const cube_base& c, uint16_t port, uint8_t direction) const {
-  return hop(PCN_HOP_CUBE, c.slot(), port, direction);
+pcn_hop datapath::cube_hop(const port& p) const { return hop(PCN_HOP_CUBE, p.owner().slot(), p.index()); }
+
+// Into the instance of t for that direction: its slot says the direction, nothing else
+// travels with the packet.
+pcn_hop datapath::cube_hop(const transparent_cube& t, uint8_t direction) const {
+  return hop(PCN_HOP_TRANSPARENT, t.panel_slot(direction), 0, direction);
 }
 
 pcn_hop datapath::inbound_head(const port& p) const {
   auto chain = chain_of(p.path());
-  return chain.empty() ? cube_hop(p.owner(), p.index(), PCN_INGRESS) : cube_hop(*chain.front(), 0, PCN_INGRESS);
+  return chain.empty() ? cube_hop(p) : cube_hop(*chain.front(), PCN_INGRESS);
 }
 
 pcn_hop datapath::outbound_continuation(const port& p) const {
@@ -118,7 +122,7 @@ pcn_hop datapath::outbound_continuation(const port& p) const {
 
 pcn_hop datapath::outbound_head(const port& p) const {
   auto chain = chain_of(p.path());
-  return chain.empty() ? outbound_continuation(p) : cube_hop(*chain.back(), 0, PCN_EGRESS);
+  return chain.empty() ? outbound_continuation(p) : cube_hop(*chain.back(), PCN_EGRESS);
 }
 
 pcn_hop datapath::ingress_continuation(const std::string& netdev) const {
@@ -128,7 +132,7 @@ pcn_hop datapath::ingress_continuation(const std::string& netdev) const {
 
 pcn_hop datapath::ingress_head(const std::string& netdev) const {
   auto chain = chain_of(netdev);
-  return chain.empty() ? ingress_continuation(netdev) : cube_hop(*chain.front(), 0, PCN_INGRESS);
+  return chain.empty() ? ingress_continuation(netdev) : cube_hop(*chain.front(), PCN_INGRESS);
 }
 
 pcn_hop datapath::egress_end(const std::string& netdev) const {
@@ -139,7 +143,7 @@ pcn_hop datapath::egress_end(const std::string& netdev) const {
 
 pcn_hop datapath::egress_head(const std::string& netdev) const {
   auto chain = chain_of(netdev);
-  return chain.empty() ? egress_end(netdev) : cube_hop(*chain.back(), 0, PCN_EGRESS);
+  return chain.empty() ? egress_end(netdev) : cube_hop(*chain.back(), PCN_EGRESS);
 }
 
 // ---------------------------------------------------------------- changes
@@ -361,9 +365,9 @@ void datapath::rewire() {
     port* p = on_port ? find_port(parent) : nullptr;
     for (size_t i = 0; i < members.size(); ++i) {
       std::array<pcn_hop, 2> next{};
-      next[PCN_INGRESS] = i + 1 < members.size() ? cube_hop(*members[i + 1], 0, PCN_INGRESS)
-                                                 : (on_port ? cube_hop(p->owner(), p->index(), PCN_INGRESS) : ingress_continuation(parent));
-      next[PCN_EGRESS] = i > 0 ? cube_hop(*members[i - 1], 0, PCN_EGRESS) : (on_port ? outbound_continuation(*p) : egress_end(parent));
+      next[PCN_INGRESS] = i + 1 < members.size() ? cube_hop(*members[i + 1], PCN_INGRESS)
+                                                 : (on_port ? cube_hop(*p) : ingress_continuation(parent));
+      next[PCN_EGRESS] = i > 0 ? cube_hop(*members[i - 1], PCN_EGRESS) : (on_port ? outbound_continuation(*p) : egress_end(parent));
       successors[members[i]] = next;
     }
   }

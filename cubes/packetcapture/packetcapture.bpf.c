@@ -99,7 +99,7 @@ static __always_inline int load_bytes(pcn_ctx* ctx, void* to, __u32 length) {
     record->header.timestamp_ns = now;                                                            \
     record->header.length = length;                                                               \
     record->header.ifindex = pcn_ingress_ifindex(ctx);                                            \
-    record->header.direction = md->direction;                                                     \
+    record->header.direction = (__u8)pcn_direction;                                               \
     record->header.reserved[0] = record->header.reserved[1] = record->header.reserved[2] = 0;     \
     record->header.captured = 0;                                                                  \
     __u64 n = captured;                                                                           \
@@ -133,7 +133,7 @@ static __always_inline int copy(pcn_ctx* ctx, struct pcn_metadata* md, struct pa
 }
 
 static __always_inline int handle(pcn_ctx* ctx, struct pcn_metadata* md) {
-  if (md->direction == PCN_EGRESS ? capture_egress : capture_ingress) {
+  if (pcn_direction == PCN_EGRESS ? capture_egress : capture_ingress) {
     __u32 zero = 0;
     struct packetcapture_stats* stats = bpf_map_lookup_elem(&capture_stats, &zero);
     if (stats) stats->seen++;

@@ -269,7 +269,9 @@ TEST_P(framework, chain_order_on_a_netdev) {
 }
 
 // Chains on both ports of a cube: a packet crosses p0's chain inbound (first to last), the
-// cube, then p1's chain outbound (last to first); positions run on across the cube.
+// cube, then p1's chain outbound (last to first); positions run on across the cube. Hops
+// into the transparent cubes write no metadata, the hop into the cube writes in_port: the
+// cube forwards by the port the packet came in by, and the metadata still says so at the end.
 TEST_P(framework, chain_order_on_cube_ports) {
   const auto& x = veth();
   const auto& y = veth();
@@ -285,6 +287,9 @@ TEST_P(framework, chain_order_on_cube_ports) {
   dp().attach(o1, "sf:p1", after("o0"));
   ASSERT_EQ(names(dp().chain_of("sf:p0")), (std::vector<std::string>{"i0", "i1", "i2"}));
   ASSERT_EQ(names(dp().chain_of("sf:p1")), (std::vector<std::string>{"o0", "o1", "o2"}));
+  auto received_on = [](uint16_t port) {
+    return [port](const run_result& r) { EXPECT_EQ(metadata_of(r).in_port, port) << "the port sf received the packet on"; };
+  };
 
   run({
       {.description = "x -> p0's chain inbound -> sf -> p1's chain outbound -> y",
@@ -297,7 +302,8 @@ TEST_P(framework, chain_order_on_cube_ports) {
                   {"i2", PCN_INGRESS, 2},
                   {"o2", PCN_EGRESS, 3},
                   {"o1", PCN_EGRESS, 4},
-                  {"o0", PCN_EGRESS, 5}}},
+                  {"o0", PCN_EGRESS, 5}},
+       .check = received_on(sf.find_port("p0")->index())},
       {.description = "y -> p1's chain inbound -> sf -> p0's chain outbound -> x",
        .netdev = y.name(),
        .input = frames::udp_b_to_a(),
@@ -308,7 +314,8 @@ TEST_P(framework, chain_order_on_cube_ports) {
                   {"o2", PCN_INGRESS, 2},
                   {"i2", PCN_EGRESS, 3},
                   {"i1", PCN_EGRESS, 4},
-                  {"i0", PCN_EGRESS, 5}}},
+                  {"i0", PCN_EGRESS, 5}},
+       .check = received_on(sf.find_port("p1")->index())},
   });
 }
 

@@ -1,8 +1,10 @@
 // The owning process restarts while traffic flows. A child process builds host1 - sf -
-// host2 (and a cube `old` on a third netdev) in a pin root and exits leaving the kernel
-// state; a continuous ping runs from host1 while the test opens a datapath on the same root,
-// re-creates sf with its wiring and calls finish_restore(). The ping loses at most a few
-// packets, forwarding goes on afterwards, and `old`, not re-created, is removed whole.
+// host2 with a transparent cube thw on sf's port to host1 (and a cube `old` on a third
+// netdev, with a transparent cube `gone` on its port) in a pin root and exits leaving the
+// kernel state; a continuous ping runs from host1 while the test opens a datapath on the
+// same root, re-creates sf and thw with their wiring and calls finish_restore(). The ping
+// loses at most a few packets, forwarding goes on afterwards, thw has both its slots (one
+// per direction) back, and `old` and `gone`, not re-created, are removed whole.
 #include <bpf/bpf.h>
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -22,6 +24,7 @@
 #include "base/unique_fd.hpp"
 #include "bpf/pcn_abi.h"
 #include "cubes/simpleforwarder/simpleforwarder.hpp"
+#include "cubes/transparenthelloworld/transparenthelloworld.hpp"
 #include "dataplane/datapath.hpp"
 #include "tests/integration/hub.hpp"
 #include "tests/support/netns.hpp"
@@ -34,6 +37,7 @@ using namespace std::chrono_literals;
 using dataplane::cube_type;
 using dataplane::port_status;
 using cubes::simpleforwarder;
+using cubes::transparenthelloworld;
 using testing::netns;
 using testing::ping;
 using testing::veth_host;
@@ -69,9 +73,13 @@ void previous_run(const std::string& root, cube_type type, const netdevs& n) {
   dp.finish_restore();
   simpleforwarder sf(dp, "sf", type);
   wire(dp, sf, n);
+  transparenthelloworld thw(dp, "thw", type);
+  dp.attach(thw, "sf:p0", {});
   simpleforwarder old(dp, "old", type);
   old.add_port("p0");
   dp.connect("old:p0", n.for_old);
+  transparenthelloworld gone(dp, "gone", type);
+  dp.attach(gone, "old:p0", {});
   dp.keep_kernel_state_on_exit();
 }
 
@@ -155,13 +163,19 @@ TEST_P(restart, pinned_state_is_readopted_while_a_ping_runs) {
   dataplane::datapath dp({.pin_root = root.path});
   std::map<std::string, dataplane::previous_cube> previous;
   for (const auto& p : dp.previous_cubes()) previous.emplace(p.name, p);
-  ASSERT_EQ(previous.size(), 2u);
-  ASSERT_TRUE(previous.count("sf") && previous.count("old"));
+  ASSERT_EQ(previous.size(), 4u);
+  ASSERT_TRUE(previous.count("sf") && previous.count("old") && previous.count("thw") && previous.count("gone"));
   EXPECT_EQ(previous.at("sf").service, "simpleforwarder");
   EXPECT_EQ(previous.at("old").family, family);
+  EXPECT_FALSE(previous.at("sf").egress_slot);
+  ASSERT_TRUE(previous.at("thw").egress_slot && previous.at("gone").egress_slot) << "a transparent cube has a slot per direction";
   simpleforwarder sf(dp, "sf", type());
   EXPECT_EQ(sf.slot(), previous.at("sf").slot) << "sf did not get its slot back";
   wire(dp, sf, n);
+  transparenthelloworld thw(dp, "thw", type());
+  EXPECT_EQ(thw.panel_slot(PCN_INGRESS), previous.at("thw").slot) << "thw did not get its ingress slot back";
+  EXPECT_EQ(thw.panel_slot(PCN_EGRESS), *previous.at("thw").egress_slot) << "thw did not get its egress slot back";
+  dp.attach(thw, "sf:p0", {});
   dp.finish_restore();
 
   auto [sent, received] = flow.wait();
@@ -183,6 +197,10 @@ TEST_P(restart, pinned_state_is_readopted_while_a_ping_runs) {
   EXPECT_TRUE(dp.previous_cubes().empty());
   EXPECT_EQ(dp.find_cube("old"), nullptr);
   EXPECT_FALSE(panel_slot(root.path, family, previous.at("old").slot)) << "old's panel slot still holds a program";
+  EXPECT_EQ(dp.find_cube("gone"), nullptr);
+  EXPECT_FALSE(panel_slot(root.path, family, previous.at("gone").slot)) << "gone's ingress slot still holds a program";
+  EXPECT_FALSE(panel_slot(root.path, family, *previous.at("gone").egress_slot)) << "gone's egress slot still holds a program";
+  for (uint8_t d : {uint8_t{PCN_INGRESS}, uint8_t{PCN_EGRESS}}) EXPECT_TRUE(panel_slot(root.path, family, thw.panel_slot(d)));
   EXPECT_FALSE(std::filesystem::exists(root.path + "/cubes/old")) << "old's pins remain";
   EXPECT_EQ(testing::hooks_on(c.outside_ifindex()), "") << c.outside() << " still runs the entry program for old";
   EXPECT_FALSE(dp.entry_hop(c.outside()));

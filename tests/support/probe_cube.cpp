@@ -22,6 +22,11 @@ probe_seen probe_cube::seen(uint8_t direction) const {
   return t.get(_id + (direction == PCN_EGRESS ? PROBE_SLOTS : 0)).value_or(probe_seen{});
 }
 
+void probe_cube::set_report(uint32_t report) {
+  set_constant("probe_report", report);
+  reload();
+}
+
 void probe_cube::clear() {
   auto t = get_table<uint32_t, probe_seen>("public_probe_seen");
   t.set(_id, probe_seen{});

@@ -14,6 +14,8 @@ class probe_cube final : public dataplane::transparent_cube {
   // What this probe recorded for the direction (PCN_INGRESS / PCN_EGRESS).
   probe_seen seen(uint8_t direction) const;
   void clear();
+  // What it tells userspace (enum probe_report); reloads it.
+  void set_report(uint32_t report);
 
  private:
   uint32_t _id;
