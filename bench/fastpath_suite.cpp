@@ -95,6 +95,8 @@ class bare_chain_dut {
       throw std::runtime_error("fastpath: attach the bare chain");
   }
   ~bare_chain_dut() { bpf_xdp_detach(_t.d0_index, _flags, nullptr); }
+  // BPF instructions of one hop after verification.
+  uint32_t hop_instructions() const { return dataplane::verified_instructions(bpf_program__fd(_programs.front()->progs.chain_hop)); }
 
  private:
   veth_topology& _t;
@@ -122,6 +124,10 @@ class framework_dut {
     _chain.clear();
     _forwarder.reset();
   }
+  // BPF instructions after verification of simpleforwarder, and of the first transparent
+  // cube (a pass-through hop into the next one, when there are two or more).
+  uint32_t forwarder_instructions() const { return dataplane::verified_instructions(_forwarder->master_fd()); }
+  uint32_t hop_instructions() const { return _chain.empty() ? 0 : dataplane::verified_instructions(_chain.front()->master_fd()); }
 
  private:
   std::unique_ptr<cubes::simpleforwarder> _forwarder;
@@ -200,6 +206,7 @@ suite_result run_fastpath(const run_context& ctx, const option_values& opts) {
     if (type != cube_type::tc)
       for (unsigned k : chains)
         floor_figures.push_back({"bare-tailcalls-" + std::to_string(k) + "/" + label, "Mpps", better::higher, {}, "bare-redirect/" + label, {}});
+    std::string instructions;  // of the per-hop programs, from the longest chain
     for (unsigned round = 0; round < ctx.rounds; ++round) {
       double bare, plain;
       {
@@ -219,6 +226,9 @@ suite_result run_fastpath(const run_context& ctx, const option_values& opts) {
         topo.mpps(frames / 10);
         chain_figures[i].samples.push_back(topo.mpps(frames));
         chain_figures[i].baseline_samples.push_back(plain);
+        if (round == 0 && chains[i] == *std::max_element(chains.begin(), chains.end()) && chains[i] > 0)
+          instructions = label + ": BPF instructions after verification: a pass-through transparenthelloworld hop " +
+                         std::to_string(dut.hop_instructions()) + ", simpleforwarder " + std::to_string(dut.forwarder_instructions());
       }
       for (bool match : {false, true}) {
         capture_dut dut(dp, topo, type, match);
@@ -232,6 +242,7 @@ suite_result run_fastpath(const run_context& ctx, const option_values& opts) {
         topo.mpps(frames / 10);
         floor_figures[i].samples.push_back(topo.mpps(frames));
         floor_figures[i].baseline_samples.push_back(bare);
+        if (round == 0 && i == 0 && !instructions.empty()) instructions += ", a bare tail-call hop " + std::to_string(dut.hop_instructions());
       }
     }
     result.figures.push_back(forwarder);
@@ -246,6 +257,7 @@ suite_result run_fastpath(const run_context& ctx, const option_values& opts) {
     if (auto r = ratio(result.figures[result.figures.size() - chain_figures.size() - 1]))
       result.notes.push_back("simpleforwarder/" + label + " reaches " + format_number(*r) + " of the bare " + label +
                              " redirect (goal >= 0.95)");
+    if (!instructions.empty()) result.notes.push_back(instructions);
     result.notes.push_back("capture-match/" + label + ": up to " + format_number(capture_lost * 100) +
                            "% of the copies lost to a full ring (one thread draining it)");
     result.figures.push_back(std::move(capture_nomatch));
