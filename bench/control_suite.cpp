@@ -366,7 +366,7 @@ struct round_figures {
   std::vector<double> create_ms, patch_ms;
   double start_s = 0;
   std::optional<double> stop_s, readopt_s, cold_s;  // nullopt: not measured (a phase before overran)
-  double bulk_accepted_ms = 0;
+  double bulk_cube_ms = 0, bulk_accepted_ms = 0;
   std::vector<std::optional<double>> bulk_refused_ms;  // per size; nullopt: no answer in time
   std::optional<double> foreign_cpu;                   // CPUs' worth of other work during 1 and 2
   size_t descriptors = 0;                              // the daemon's, once the cubes are made
@@ -407,7 +407,8 @@ std::optional<double> wait_restored(bench_world& w, const settings& cfg, clock_t
 void bulk_phase(bench_world& w, const settings& cfg, round_figures& f, std::vector<std::string>& notes) {
   std::string ports;
   for (unsigned i = 0; i < cfg.bulk_ports; ++i) ports += fmt::format(R"({}{{"name":"p{}"}})", i ? "," : "", i);
-  w.timed(http::verb::post, "simpleforwarder/bulk/", fmt::format(R"({{"type":"{}","ports":[{}]}})", cfg.type, ports), 201);
+  f.bulk_cube_ms =
+      w.timed(http::verb::post, "simpleforwarder/bulk/", fmt::format(R"({{"type":"{}","ports":[{}]}})", cfg.type, ports), 201, cfg.bulk_limit);
   std::string actions = "[";
   for (unsigned i = 0; i < cfg.bulk_ports; ++i)
     actions += fmt::format(R"({}{{"inport":"p{}","action":"FORWARD","outport":"p{}"}})", i ? "," : "", i, (i + 1) % cfg.bulk_ports);
@@ -441,6 +442,8 @@ void bulk_phase(bench_world& w, const settings& cfg, round_figures& f, std::vect
       throw std::runtime_error(fmt::format("a refused bulk of {} entries changed the actions list: GET answers {} with {} entries", size,
                                            list.status, v.is_array() ? v.get_array().size() : 0));
   }
+  // The restarts then bring back the N helloworld cubes alone.
+  w.timed(http::verb::delete_, "simpleforwarder/bulk/", {}, 200, cfg.bulk_limit);
 }
 
 // One round; with `profile`, perf records the daemon during creations, PATCHes and bulk.
@@ -481,7 +484,6 @@ round_figures run_round(bench_world& w, const settings& cfg, std::vector<std::st
     return f;
   }
 
-  // The bulk cube is saved too: the restarts bring it back beside the N helloworld cubes.
   if (w.daemon()) f.stop_s = w.stop();  // else a bulk request overran and it was stopped the hard way
   start = clock_type::now();
   w.start(false, /*clean_on_exit=*/true);
@@ -580,6 +582,8 @@ suite_result run(const run_context& ctx, const option_values& options) {
   for (auto [how, field] : {std::pair{"readopt", &round_figures::readopt_s}, std::pair{"cold", &round_figures::cold_s}})
     if (auto v = measured(field); !v.empty())
       figs.push_back({"restore/" + n + "_cubes/" + how, "s", better::lower, v, "", {}});
+  figs.push_back({fmt::format("bulk/cube_with_{}_ports", cfg.bulk_ports), "ms", better::lower,
+                  series([](const auto& r) { return r.bulk_cube_ms; }), "", {}});
   figs.push_back({fmt::format("bulk/accepted_{}", cfg.bulk_ports), "ms", better::lower,
                   series([](const auto& r) { return r.bulk_accepted_ms; }), "", {}});
   for (size_t s = 0; s < cfg.bulk_sizes.size(); ++s) {
@@ -638,10 +642,11 @@ suite_result run(const run_context& ctx, const option_values& options) {
     result.notes.push_back(fmt::format("stopping the daemon with {} cubes (SIGTERM, data plane kept): {:.2f} s", cfg.cubes, median(v)));
   result.notes.push_back(fmt::format(
       "bulk: simpleforwarder's actions are the only list of the built-in services that is not bounded by ports, and each entry's "
-      "inport must name one of the cube's ports (at most {}): bulk/accepted_{} posts the whole list at once; bulk/refused_N posts N "
+      "inport must name one of the cube's ports (at most {}): bulk/cube_with_{}_ports creates that cube, its ports in one POST; "
+      "bulk/accepted_{} posts the whole list at once; bulk/refused_N posts N "
       "entries naming no port, timed to the refusal (parse, validation, datastore edit, apply undone): a lower bound for a bulk load "
       "of N, no service here can hold {}",
-      PCN_MAX_PORTS, cfg.bulk_ports, bulk_goal_entries));
+      PCN_MAX_PORTS, cfg.bulk_ports, cfg.bulk_ports, bulk_goal_entries));
   auto goal = std::find(cfg.bulk_sizes.begin(), cfg.bulk_sizes.end(), bulk_goal_entries);
   if (goal != cfg.bulk_sizes.end()) {
     std::string name = fmt::format("bulk/refused_{}", bulk_goal_entries);
