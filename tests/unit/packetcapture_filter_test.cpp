@@ -134,5 +134,59 @@ TEST(anonymizer, icmp_and_short_copies) {
   EXPECT_EQ(tiny, bytes(echo.begin(), echo.begin() + 10));
 }
 
+uint32_t udp6_sum(const bytes& f);
+void put_check(bytes& f, uint32_t pseudo);
+
+// Ethernet + IPv6 (fd00::1 -> fd00::2) + UDP 1000 -> 2000 + 4 bytes, its UDP checksum right.
+bytes udp6() {
+  bytes f = {0x02, 0, 0, 0, 0, 0x0b, 0x02, 0, 0, 0, 0, 0x0a, 0x86, 0xdd,  // Ethernet
+             0x60, 0, 0, 0, 0, 12, IPPROTO_UDP, 64};                      // version, payload length 12, next header, hop limit
+  for (uint8_t last : {1, 2}) {
+    f.insert(f.end(), {0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0});
+    f.push_back(last);
+  }
+  f.insert(f.end(), {0x03, 0xe8, 0x07, 0xd0, 0, 12, 0, 0, 'p', 'i', 'n', 'g'});
+  put_check(f, udp6_sum(f));
+  return f;
+}
+uint32_t udp6_sum(const bytes& f) {
+  uint32_t sum = IPPROTO_UDP + 12;
+  for (size_t i = 22; i < 54; i += 2) sum += static_cast<uint32_t>(f[i] << 8 | f[i + 1]);
+  return sum;
+}
+void put_check(bytes& f, uint32_t pseudo) {
+  f[60] = f[61] = 0;
+  uint16_t c = checksum_of(std::span(f).subspan(54), pseudo);
+  f[60] = static_cast<uint8_t>(c >> 8);
+  f[61] = static_cast<uint8_t>(c);
+}
+
+TEST(anonymizer, ipv6_addresses_and_their_udp_checksum) {
+  bytes original = udp6();
+  ASSERT_EQ(checksum_of(std::span(original).subspan(54), udp6_sum(original)), 0);
+  bytes copy = original;
+  anonymizer(anonymizer::key_type{7}).apply(copy);
+  EXPECT_NE(bytes(copy.begin() + 22, copy.begin() + 54), bytes(original.begin() + 22, original.begin() + 54));
+  EXPECT_EQ(checksum_of(std::span(copy).subspan(54), udp6_sum(copy)), 0) << "UDP checksum over the new pseudo-header";
+  EXPECT_EQ(bytes(copy.begin() + 62, copy.end()), bytes(original.begin() + 62, original.end()));
+}
+
+TEST(anonymizer, arp_addresses) {
+  bytes arp = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02, 0, 0, 0, 0, 0x0a, 0x08, 0x06,  // Ethernet
+               0, 1, 0x08, 0, 6, 4, 0, 1,                                              // Ethernet/IPv4, request
+               0x02, 0, 0, 0, 0, 0x0a, 10, 0, 0, 1,                                    // sender
+               0, 0, 0, 0, 0, 0, 10, 0, 0, 2};                                          // target
+  bytes copy = arp;
+  anonymizer a(anonymizer::key_type{7});
+  a.apply(copy);
+  EXPECT_NE(bytes(copy.begin() + 28, copy.begin() + 32), bytes(arp.begin() + 28, arp.begin() + 32));
+  EXPECT_NE(bytes(copy.begin() + 38, copy.begin() + 42), bytes(arp.begin() + 38, arp.begin() + 42));
+  EXPECT_EQ(bytes(copy.begin(), copy.begin() + 28), bytes(arp.begin(), arp.begin() + 28));
+  // The same address as in an IPv4 header.
+  bytes ip = packet().eth("02:00:00:00:00:0a", "02:00:00:00:00:0b").ipv4("10.0.0.1", "10.0.0.2").udp(1, 2).payload(4);
+  a.apply(ip);
+  EXPECT_EQ(bytes(ip.begin() + 26, ip.begin() + 30), bytes(copy.begin() + 28, copy.begin() + 32));
+}
+
 }  // namespace
 }  // namespace pcn::cubes::pcap
