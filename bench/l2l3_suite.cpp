@@ -103,8 +103,8 @@ class router_dut {
     dp.connect("bench_r:in", t.d0);
     dp.connect("bench_r:out", t.d1);
     cubes::router::config c;
-    c.ports = {{.name = "in", .ip = parse_prefix("10.98.0.254/24"), .secondary = {}, .mac = parse_mac(frame_dst_mac), .peer = t.d0},
-               {.name = "out", .ip = parse_prefix("10.99.0.254/24"), .secondary = {}, .mac = std::nullopt, .peer = t.d1}};
+    c.ports = {{.name = "in", .ip = parse_prefix("10.98.0.254/24"), .secondary = {}, .ipv6 = {}, .mac = parse_mac(frame_dst_mac), .peer = t.d0},
+               {.name = "out", .ip = parse_prefix("10.99.0.254/24"), .secondary = {}, .ipv6 = {}, .mac = std::nullopt, .peer = t.d1}};
     c.arp_table = {{*parse_address("10.99.0.2"), *parse_mac(mac_of(t.s1)), "out"}};
     _router.configure(c);
   }

@@ -4,13 +4,13 @@
 // host order here; the kernel maps (router_abi.h) take network order.
 #include <arpa/inet.h>
 
-#include <charconv>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 
 #include "cubes/l2/mac.hpp"
+#include "cubes/router/prefix.hpp"
 
 namespace pcn::cubes::ipv4 {
 
@@ -32,34 +32,16 @@ inline std::string to_string(address a) {
   return text;
 }
 
-inline constexpr address mask_of(uint8_t length) { return length == 0 ? 0 : ~address{0} << (32 - length); }
-
-// An address with a prefix length: an interface address (host bits kept: 10.0.1.254/24)
-// or a network (host bits clear: 10.0.1.0/24).
-struct prefix {
-  address addr = 0;
-  uint8_t length = 0;
-
-  address mask() const noexcept { return mask_of(length); }
-  address network() const noexcept { return addr & mask(); }
-  prefix network_prefix() const noexcept { return {network(), length}; }
-  bool contains(address a) const noexcept { return (a & mask()) == network(); }
-  bool is_network() const noexcept { return addr == network(); }
-  auto operator<=>(const prefix&) const = default;
+struct family {
+  using address = ipv4::address;
+  static constexpr uint8_t bits = 32;
+  static std::optional<address> parse_address(std::string_view text) { return ipv4::parse_address(text); }
+  static std::string to_string(address a) { return ipv4::to_string(a); }
 };
+using prefix = basic_prefix<family>;
 
-inline std::optional<prefix> parse_prefix(std::string_view text) {
-  auto slash = text.find('/');
-  if (slash == std::string_view::npos) return std::nullopt;
-  auto a = parse_address(text.substr(0, slash));
-  auto digits = text.substr(slash + 1);
-  unsigned length = 0;
-  auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), length);
-  if (!a || digits.empty() || ec != std::errc{} || end != digits.data() + digits.size() || length > 32) return std::nullopt;
-  return prefix{*a, static_cast<uint8_t>(length)};
-}
-
-inline std::string to_string(const prefix& p) { return to_string(p.addr) + "/" + std::to_string(p.length); }
+inline std::optional<prefix> parse_prefix(std::string_view text) { return prefix::parse(text); }
+using cubes::to_string;
 
 // Addresses a router never answers for, forwards from or sends ICMP errors to (RFC 1812
 // 4.3.2.7, 5.3.7): 0/8, loopback, multicast and above (class E, limited broadcast).

@@ -5,25 +5,9 @@
 
 namespace pcn::cubes::packets {
 
-namespace {
+using namespace field;
 
-uint16_t get16(std::span<const uint8_t> b, size_t at) { return static_cast<uint16_t>(b[at] << 8 | b[at + 1]); }
-void put16(std::span<uint8_t> b, size_t at, uint16_t v) {
-  b[at] = static_cast<uint8_t>(v >> 8);
-  b[at + 1] = static_cast<uint8_t>(v);
-}
-uint32_t get32(std::span<const uint8_t> b, size_t at) {
-  return uint32_t{b[at]} << 24 | uint32_t{b[at + 1]} << 16 | uint32_t{b[at + 2]} << 8 | b[at + 3];
-}
-void put32(std::span<uint8_t> b, size_t at, uint32_t v) {
-  for (int i = 0; i < 4; ++i) b[at + i] = static_cast<uint8_t>(v >> (24 - 8 * i));
-}
-ipv4::mac_address mac_at(std::span<const uint8_t> b, size_t at) {
-  ipv4::mac_address m;
-  std::memcpy(m.data(), b.data() + at, m.size());
-  return m;
-}
-void put_mac(std::span<uint8_t> b, size_t at, const ipv4::mac_address& m) { std::memcpy(b.data() + at, m.data(), m.size()); }
+namespace {
 
 void write_ipv4_header(std::span<uint8_t> ip, size_t total, uint8_t protocol, ipv4::address src, ipv4::address dst) {
   ip[0] = 0x45;

@@ -3,6 +3,7 @@
 // errors (RFC 792, RFC 1812) — as pure functions on bytes, from the Ethernet header on.
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <span>
 
@@ -35,6 +36,27 @@ constexpr uint8_t echo_request = 8;
 constexpr uint8_t time_exceeded = 11;  // code 0: TTL exceeded in transit
 constexpr uint8_t net_unreachable = 0, host_unreachable = 1, port_unreachable = 3;
 }  // namespace icmp
+
+// Fields in network order at a byte offset (the caller has checked the size).
+namespace field {
+inline uint16_t get16(std::span<const uint8_t> b, size_t at) { return static_cast<uint16_t>(b[at] << 8 | b[at + 1]); }
+inline void put16(std::span<uint8_t> b, size_t at, uint16_t v) {
+  b[at] = static_cast<uint8_t>(v >> 8);
+  b[at + 1] = static_cast<uint8_t>(v);
+}
+inline uint32_t get32(std::span<const uint8_t> b, size_t at) {
+  return uint32_t{b[at]} << 24 | uint32_t{b[at + 1]} << 16 | uint32_t{b[at + 2]} << 8 | b[at + 3];
+}
+inline void put32(std::span<uint8_t> b, size_t at, uint32_t v) {
+  for (int i = 0; i < 4; ++i) b[at + i] = static_cast<uint8_t>(v >> (24 - 8 * i));
+}
+inline ipv4::mac_address mac_at(std::span<const uint8_t> b, size_t at) {
+  ipv4::mac_address m;
+  std::memcpy(m.data(), b.data() + at, m.size());
+  return m;
+}
+inline void put_mac(std::span<uint8_t> b, size_t at, const ipv4::mac_address& m) { std::memcpy(b.data() + at, m.data(), m.size()); }
+}  // namespace field
 
 // The Internet checksum (RFC 1071) of `data`, starting from a partial sum.
 uint16_t checksum(std::span<const uint8_t> data, uint32_t sum = 0);

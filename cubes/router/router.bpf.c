@@ -1,15 +1,22 @@
-/* router: IPv4 forwarding. A longest-prefix match in `routes` picks the output port and
- * next hop, `arp_table` gives the next hop's MAC; the TTL is decremented (checksum updated
- * incrementally) and the frame leaves with the port's MAC as source. What the fast path
- * cannot finish goes to the slow path with a reason (router_abi.h): ARP for the router's
- * addresses, packets for the router itself, TTL expired, no route, next hop unresolved. */
+/* router: IPv4 and IPv6 forwarding. A longest-prefix match in `routes` (`routes6`) picks
+ * the output port and next hop, `arp_table` (`nd_table`) gives the next hop's MAC; the TTL
+ * is decremented (IPv4: checksum updated incrementally; IPv6: the hop limit, which no
+ * checksum covers) and the frame leaves with the port's MAC as source. What the fast path
+ * cannot finish goes to the slow path with a reason (router_abi.h): ARP and NDP for the
+ * router's addresses, packets for the router itself, TTL expired, no route, next hop
+ * unresolved. */
+#include <linux/ipv6.h>
+
 #include "bpf/pcn_cube.h"
 #include "cubes/router/router_abi.h"
 
-/* From linux/if_arp.h, which drags in libc headers. */
+/* From linux/if_arp.h and linux/icmpv6.h, which drag in libc headers. */
 #define ARPHRD_ETHER 1
 #define ARPOP_REQUEST 1
 #define ARPOP_REPLY 2
+#define ROUTER_ICMPV6 58
+#define ROUTER_ND_SOLICIT 135
+#define ROUTER_ND_ADVERT 136
 
 struct {
   __uint(type, BPF_MAP_TYPE_ARRAY);
@@ -32,6 +39,21 @@ struct {
   __type(key, __be32);
   __type(value, struct router_neighbour);
 } arp_table SEC(".maps");
+
+struct {
+  __uint(type, BPF_MAP_TYPE_LPM_TRIE);
+  __uint(max_entries, ROUTER_MAX_ROUTES);
+  __uint(map_flags, BPF_F_NO_PREALLOC);
+  __type(key, struct router_route6_key);
+  __type(value, struct router_route6);
+} routes6 SEC(".maps");
+
+struct {
+  __uint(type, BPF_MAP_TYPE_HASH);
+  __uint(max_entries, ROUTER_MAX_NEIGHBOURS);
+  __type(key, struct router_address6);
+  __type(value, struct router_neighbour);
+} nd_table SEC(".maps");
 
 /* ARP for IPv4 over Ethernet (RFC 826), after the Ethernet header. */
 struct router_arp {
@@ -127,6 +149,72 @@ static __always_inline int handle_ipv4(pcn_ctx* ctx, struct pcn_metadata* md, co
   return pcn_pkt_redirect(ctx, md, out_port);
 }
 
+static __always_inline struct router_route6* route6_of(const __u8* address) {
+  struct router_route6_key key = {.prefixlen = 128};
+  __builtin_memcpy(key.network, address, 16);
+  return bpf_map_lookup_elem(&routes6, &key);
+}
+
+/* Neighbour discovery (RFC 4861): an ICMPv6 solicitation or advertisement from the link
+ * (hop limit 255); its type, 3 bytes, 4 reserved, then the target. Null if it is not one. */
+static __always_inline __u8* ndp_message(struct ipv6hdr* ip6, void* data_end) {
+  __u8* icmp = (void*)(ip6 + 1);
+  if (ip6->nexthdr != ROUTER_ICMPV6 || (void*)(icmp + 24) > data_end || ip6->hop_limit != 255) return 0;
+  if (icmp[0] != ROUTER_ND_SOLICIT && icmp[0] != ROUTER_ND_ADVERT) return 0;
+  return icmp;
+}
+
+/* A solicitation whose target is an address of `port`. */
+static __always_inline int solicits_port(struct ipv6hdr* ip6, void* data_end, __u16 port) {
+  __u8* icmp = ndp_message(ip6, data_end);
+  if (!icmp || icmp[0] != ROUTER_ND_SOLICIT) return 0;
+  struct router_route6* r = route6_of(icmp + 8);
+  return r && (r->flags & ROUTER_ROUTE_LOCAL) && r->port == port;
+}
+
+static __always_inline int ipv6_multicast_or_link_local(const __u8* a) {
+  return a[0] == 0xff || (a[0] == 0xfe && (a[1] & 0xc0) == 0x80);
+}
+
+static __always_inline int handle_ipv6(pcn_ctx* ctx, struct pcn_metadata* md, const struct router_port* in) {
+  router_linearize(ctx, sizeof(struct ethhdr) + sizeof(struct ipv6hdr) + 24);
+  struct ethhdr* eth = pcn_data(ctx);
+  struct ipv6hdr* ip6 = (void*)(eth + 1);
+  void* end = pcn_data_end(ctx);
+  if ((void*)(ip6 + 1) > end || ip6->version != 6) return pcn_pkt_drop(ctx, md);
+  if (!mac_equal(eth->h_dest, in->mac)) {
+    /* Of multicast, only solicitations for the port's addresses (to their solicited-node group). */
+    if (eth->h_dest[0] == 0x33 && eth->h_dest[1] == 0x33 && solicits_port(ip6, end, md->in_port))
+      return pcn_pkt_controller(ctx, md, ROUTER_REASON_NDP);
+    return pcn_pkt_drop(ctx, md);
+  }
+  struct router_route6* r = route6_of(ip6->daddr.in6_u.u6_addr8);
+  if (r && (r->flags & ROUTER_ROUTE_LOCAL)) {
+    /* To one of its addresses: solicitations (unreachability detection) and the
+     * advertisements that answer the router's own. */
+    if (r->port == md->in_port && ndp_message(ip6, end)) return pcn_pkt_controller(ctx, md, ROUTER_REASON_NDP);
+    return pcn_pkt_controller(ctx, md, ROUTER_REASON_LOCAL);
+  }
+  /* Link-local and multicast never cross a router. */
+  if (ipv6_multicast_or_link_local(ip6->daddr.in6_u.u6_addr8) || ipv6_multicast_or_link_local(ip6->saddr.in6_u.u6_addr8))
+    return pcn_pkt_drop(ctx, md);
+  if (!r) return pcn_pkt_controller(ctx, md, ROUTER_REASON_NO_ROUTE);
+  if (ip6->hop_limit <= 1) return pcn_pkt_controller(ctx, md, ROUTER_REASON_TTL_EXCEEDED);
+
+  __u32 out_port = r->port;
+  struct router_port* out = bpf_map_lookup_elem(&router_ports, &out_port);
+  if (!out || !out->enabled) return pcn_pkt_drop(ctx, md);
+  struct router_address6 nexthop;
+  if (*(__u64*)r->nexthop | *(__u64*)(r->nexthop + 8)) __builtin_memcpy(nexthop.bytes, r->nexthop, 16);
+  else __builtin_memcpy(nexthop.bytes, ip6->daddr.in6_u.u6_addr8, 16);
+  ip6->hop_limit--;
+  mac_copy(eth->h_source, out->mac);
+  struct router_neighbour* n = bpf_map_lookup_elem(&nd_table, &nexthop);
+  if (!n) return pcn_pkt_controller_md(ctx, md, ROUTER_REASON_ND_MISS, 0, out_port, 0);
+  mac_copy(eth->h_dest, n->mac);
+  return pcn_pkt_redirect(ctx, md, out_port);
+}
+
 static __always_inline int handle_rx(pcn_ctx* ctx, struct pcn_metadata* md) {
   __u32 in_port = md->in_port;
   struct router_port* in = bpf_map_lookup_elem(&router_ports, &in_port);
@@ -135,6 +223,7 @@ static __always_inline int handle_rx(pcn_ctx* ctx, struct pcn_metadata* md) {
   if ((void*)(eth + 1) > pcn_data_end(ctx)) return pcn_pkt_drop(ctx, md);
   if (eth->h_proto == bpf_htons(ETH_P_IP)) return handle_ipv4(ctx, md, in);
   if (eth->h_proto == bpf_htons(ETH_P_ARP)) return handle_arp(ctx, md);
+  if (eth->h_proto == bpf_htons(ETH_P_IPV6)) return handle_ipv6(ctx, md, in);
   return pcn_pkt_drop(ctx, md);
 }
 

@@ -28,25 +28,36 @@ uint64_t number_member(const api::json::object& o, std::string_view name, uint64
   throw schema::request_error(400, path, value + " is not " + what);
 }
 
-ipv4::prefix prefix_at(const api::json::object& o, std::string_view name, const std::string& path) {
+// The value at `name` in `o`, parsed.
+template <typename T>
+T value_at(const api::json::object& o, std::string_view name, const std::string& path, std::optional<T> (*parse)(std::string_view),
+           const char* what) {
   std::string text = api::string_member(o, name);
-  auto p = ipv4::parse_prefix(text);
-  if (!p) bad_value(path, text, "an IPv4 address with a prefix length");
-  return *p;
-}
-
-ipv4::address address_at(const api::json::object& o, std::string_view name, const std::string& path) {
-  std::string text = api::string_member(o, name);
-  auto a = ipv4::parse_address(text);
-  if (!a) bad_value(path, text, "an IPv4 address");
-  return *a;
+  auto v = parse(text);
+  if (!v) bad_value(path, text, what);
+  return *v;
 }
 
 ipv4::mac_address mac_at(const api::json::object& o, std::string_view name, const std::string& path) {
-  std::string text = api::string_member(o, name);
-  auto m = ipv4::parse_mac(text);
-  if (!m) bad_value(path, text, "a MAC address");
-  return *m;
+  return value_at<ipv4::mac_address>(o, name, path, ipv4::parse_mac, "a MAC address");
+}
+
+// A route of either family: the network says which, the next hop must be of the same.
+void add_route(router::config& out, const api::json::object& o) {
+  std::string network = api::string_member(o, "network"), nexthop = api::string_member(o, "nexthop");
+  std::string interface = api::string_member(o, "interface");
+  auto pathcost = static_cast<uint32_t>(number_member(o, "pathcost", 1));
+  if (auto n4 = ipv4::parse_prefix(network)) {
+    auto h = ipv4::parse_address(nexthop);
+    if (!h) bad_value("route", nexthop, "an IPv4 address (the network is IPv4)");
+    out.routes.push_back({*n4, *h, interface, pathcost});
+  } else if (auto n6 = ipv6::parse_prefix(network)) {
+    auto h = ipv6::parse_address(nexthop);
+    if (!h) bad_value("route", nexthop, "an IPv6 address (the network is IPv6)");
+    out.routes6.push_back({*n6, *h, interface, pathcost});
+  } else {
+    bad_value("route", network, "an IPv4 or IPv6 network");
+  }
 }
 
 router::config parse_config(const api::json::object& c) {
@@ -58,30 +69,36 @@ router::config parse_config(const api::json::object& c) {
       p.name = api::string_member(o, "name");
       p.peer = api::string_member(o, "peer");
       std::string path = "ports/" + p.name + "/";
-      if (o.contains("ip")) p.ip = prefix_at(o, "ip", path + "ip");
+      if (o.contains("ip")) p.ip = value_at<ipv4::prefix>(o, "ip", path + "ip", ipv4::parse_prefix, "an IPv4 address with a prefix length");
+      if (o.contains("ipv6"))
+        p.ipv6 = value_at<ipv6::prefix>(o, "ipv6", path + "ipv6", ipv6::parse_prefix, "an IPv6 address with a prefix length");
       if (o.contains("mac")) p.mac = mac_at(o, "mac", path + "mac");
       if (const auto* secondary = array_member(o, "secondaryip"))
-        for (const auto& s : *secondary) p.secondary.push_back(prefix_at(s.get_object(), "ip", path + "secondaryip"));
+        for (const auto& s : *secondary)
+          p.secondary.push_back(value_at<ipv4::prefix>(s.get_object(), "ip", path + "secondaryip", ipv4::parse_prefix,
+                                                       "an IPv4 address with a prefix length"));
       out.ports.push_back(std::move(p));
     }
   if (const auto* routes = array_member(c, "route"))
-    for (const auto& e : *routes) {
-      const auto& o = e.get_object();
-      router::route_config r;
-      r.network = prefix_at(o, "network", "route");
-      r.nexthop = address_at(o, "nexthop", "route");
-      r.interface = api::string_member(o, "interface");
-      r.pathcost = static_cast<uint32_t>(number_member(o, "pathcost", 1));
-      out.routes.push_back(std::move(r));
-    }
+    for (const auto& e : *routes) add_route(out, e.get_object());
   if (const auto* arp = array_member(c, "arp-table"))
     for (const auto& e : *arp) {
       const auto& o = e.get_object();
-      out.arp_table.push_back({address_at(o, "address", "arp-table"), mac_at(o, "mac", "arp-table"), api::string_member(o, "interface")});
+      out.arp_table.push_back({value_at<ipv4::address>(o, "address", "arp-table", ipv4::parse_address, "an IPv4 address"),
+                               mac_at(o, "mac", "arp-table"), api::string_member(o, "interface")});
+    }
+  if (const auto* ndp = array_member(c, "ndp-table"))
+    for (const auto& e : *ndp) {
+      const auto& o = e.get_object();
+      out.ndp_table.push_back({value_at<ipv6::address>(o, "address", "ndp-table", ipv6::parse_address, "an IPv6 address"),
+                               mac_at(o, "mac", "ndp-table"), api::string_member(o, "interface")});
     }
   out.arp_aging_time = std::chrono::seconds(number_member(c, "arp-aging-time", 300));
   return out;
 }
+
+std::string address_text(ipv4::address a) { return ipv4::to_string(a); }
+std::string address_text(ipv6::address a) { return ipv6::to_string(a); }
 
 class router_control final : public api::managed_cube {
  public:
@@ -108,40 +125,51 @@ class router_control final : public api::managed_cube {
 
  private:
   // Static routes with the interface the router chose and their cost; connected networks
-  // as routes with next hop 0.0.0.0 and cost 0.
+  // as routes with next hop 0.0.0.0 (::) and cost 0.
   void show_routes(api::json::object& view) const {
     api::json::array shown;
     if (const auto* configured = array_member(view, "route")) shown = *configured;
-    for (const route& r : _cube.routes().all()) {
-      if (r.from == route::origin::local) continue;
+    show_routes_of(_cube.routes(), shown, ipv4::parse_prefix, ipv4::parse_address);
+    show_routes_of(_cube.routes6(), shown, ipv6::parse_prefix, ipv6::parse_address);
+    if (!shown.empty()) view["route"] = std::move(shown);
+  }
+
+  template <typename Table, typename ParsePrefix, typename ParseAddress>
+  void show_routes_of(const Table& table, api::json::array& shown, ParsePrefix parse_prefix, ParseAddress parse_address) const {
+    for (const auto& r : table.all()) {
+      if (r.from == route_origin::local) continue;
       api::json::object* same = nullptr;
       for (auto& e : shown) {
         auto& o = e.get_object();
-        auto network = ipv4::parse_prefix(api::string_member(o, "network"));
-        auto nexthop = ipv4::parse_address(api::string_member(o, "nexthop"));
+        auto network = parse_prefix(api::string_member(o, "network"));
+        auto nexthop = parse_address(api::string_member(o, "nexthop"));
         if (network && nexthop && *network == r.network && *nexthop == r.nexthop) same = &o;
       }
       if (same) {
         if (!same->contains("interface")) (*same)["interface"] = _cube.port_name(r.port);
         if (!same->contains("pathcost")) (*same)["pathcost"] = r.pathcost;
-      } else if (r.from == route::origin::connected) {
-        shown.push_back(api::json::object{{"network", ipv4::to_string(r.network)},
-                                          {"nexthop", "0.0.0.0"},
+      } else if (r.from == route_origin::connected) {
+        shown.push_back(api::json::object{{"network", to_string(r.network)},
+                                          {"nexthop", address_text(r.nexthop)},
                                           {"interface", _cube.port_name(r.port)},
                                           {"pathcost", 0}});
       }
     }
-    if (!shown.empty()) view["route"] = std::move(shown);
   }
 
   void show_learned_neighbours(api::json::object& view) const {
+    show_learned(view, "arp-table", _cube.arp_entries());
+    show_learned(view, "ndp-table", _cube.ndp_entries());
+  }
+
+  template <typename Entry>
+  static void show_learned(api::json::object& view, std::string_view list, const std::vector<Entry>& entries) {
     api::json::array shown;
-    if (const auto* configured = array_member(view, "arp-table")) shown = *configured;
-    for (const auto& n : _cube.arp_entries())
+    if (const auto* configured = array_member(view, list)) shown = *configured;
+    for (const auto& n : entries)
       if (!n.is_static)
-        shown.push_back(api::json::object{
-            {"address", ipv4::to_string(n.address)}, {"mac", ipv4::to_string(n.mac)}, {"interface", n.interface}});
-    if (!shown.empty()) view["arp-table"] = std::move(shown);
+        shown.push_back(api::json::object{{"address", address_text(n.address)}, {"mac", ipv4::to_string(n.mac)}, {"interface", n.interface}});
+    if (!shown.empty()) view[list] = std::move(shown);
   }
 
   router _cube;

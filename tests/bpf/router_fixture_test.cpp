@@ -10,6 +10,7 @@
 #include <optional>
 
 #include "cubes/router/packets.hpp"
+#include "cubes/router/packets6.hpp"
 #include "cubes/router/router.hpp"
 #include "cubes/router/router_abi.h"
 #include "slowpath/event_ring.hpp"
@@ -35,6 +36,39 @@ constexpr const char* mac_b2 = "02:00:00:00:02:02";   // 10.0.2.2
 cubes::ipv4::prefix prefix(const char* text) { return *cubes::ipv4::parse_prefix(text); }
 cubes::ipv4::address address(const char* text) { return *cubes::ipv4::parse_address(text); }
 cubes::ipv4::mac_address mac(const char* text) { return *cubes::ipv4::parse_mac(text); }
+cubes::ipv6::prefix prefix6(const char* text) { return *cubes::ipv6::parse_prefix(text); }
+cubes::ipv6::address address6(const char* text) { return *cubes::ipv6::parse_address(text); }
+
+// An IPv6 datagram (UDP, 16 bytes of payload) in an Ethernet frame.
+bytes ipv6_frame(const char* src_mac, const char* dst_mac, const char* src, const char* dst, uint8_t hop_limit) {
+  bytes f(14 + 40 + 8 + 16);
+  cubes::packets::write_eth(f, mac(dst_mac), mac(src_mac), cubes::packets::ethertype_ipv6);
+  f[14] = 0x60;
+  f[19] = 8 + 16;  // payload length
+  f[20] = 17;      // UDP
+  f[21] = hop_limit;
+  auto s = cubes::ipv6::to_bytes(address6(src)), d = cubes::ipv6::to_bytes(address6(dst));
+  std::copy(s.begin(), s.end(), f.begin() + 22);
+  std::copy(d.begin(), d.end(), f.begin() + 38);
+  for (size_t i = 54; i < f.size(); ++i) f[i] = static_cast<uint8_t>(i);
+  return f;
+}
+bytes from_a6(const char* dst, uint8_t hop_limit = 64, const char* to_mac = mac_p0, const char* src = "2001:db8:1::1") {
+  return ipv6_frame(mac_a, to_mac, src, dst, hop_limit);
+}
+bytes forwarded6(const char* dst, const char* src_mac, const char* dst_mac, uint8_t hop_limit = 63) {
+  return ipv6_frame(src_mac, dst_mac, "2001:db8:1::1", dst, hop_limit);
+}
+bytes advertisement(const char* from_mac, const char* target, const char* to_mac, const char* to) {
+  bytes f(cubes::packets::nd_frame_size);
+  cubes::packets::write_neighbour_advertisement(f, mac(from_mac), address6(target), mac(to_mac), address6(to));
+  return f;
+}
+bytes solicitation(const char* from_mac, const char* from, const char* target) {
+  bytes f(cubes::packets::nd_frame_size);
+  cubes::packets::write_neighbour_solicitation(f, mac(from_mac), address6(from), address6(target));
+  return f;
+}
 
 // A UDP datagram from A to `dst` as it arrives on p0.
 bytes from_a(const char* dst, uint8_t ttl = 64, const char* to_mac = mac_p0) {
@@ -90,15 +124,22 @@ class router_fastpath : public dataplane_fixture {
 
   static router::config base_config() {
     router::config c;
-    c.ports = {{.name = "p0", .ip = prefix("10.0.1.254/24"), .secondary = {}, .mac = mac(mac_p0), .peer = {}},
-               {.name = "p1", .ip = prefix("10.0.2.254/24"), .secondary = {prefix("10.0.4.254/24")}, .mac = mac(mac_p1), .peer = {}},
-               {.name = "p2", .ip = prefix("10.1.0.1/24"), .secondary = {}, .mac = mac(mac_p2), .peer = {}}};
+    c.ports = {{.name = "p0", .ip = prefix("10.0.1.254/24"), .secondary = {}, .ipv6 = prefix6("2001:db8:1::fe/64"), .mac = mac(mac_p0), .peer = {}},
+               {.name = "p1", .ip = prefix("10.0.2.254/24"), .secondary = {prefix("10.0.4.254/24")}, .ipv6 = prefix6("2001:db8:2::fe/64"),
+                .mac = mac(mac_p1), .peer = {}},
+               {.name = "p2", .ip = prefix("10.1.0.1/24"), .secondary = {}, .ipv6 = prefix6("2001:db8:ff::1/64"), .mac = mac(mac_p2), .peer = {}}};
     c.routes = {{prefix("10.0.3.0/24"), address("10.1.0.2"), "", 1},
                 {prefix("10.0.3.128/25"), address("10.0.2.2"), "", 1},
                 {prefix("10.0.0.0/8"), address("10.1.0.3"), "p2", 1},
                 {prefix("192.168.0.0/16"), address("10.1.0.2"), "", 10},
                 {prefix("192.168.0.0/16"), address("10.1.0.3"), "", 5},
                 {prefix("10.0.5.0/24"), address("10.1.0.9"), "", 1}};
+    c.routes6 = {{prefix6("2001:db8:3::/48"), address6("2001:db8:ff::2"), "", 1},
+                 {prefix6("2001:db8:3:1::/64"), address6("2001:db8:2::2"), "", 1},
+                 {prefix6("2001:db8:5::/48"), address6("2001:db8:ff::9"), "", 1}};
+    c.ndp_table = {{address6("2001:db8:2::1"), mac(mac_b), "p1"},
+                   {address6("2001:db8:2::2"), mac(mac_b2), "p1"},
+                   {address6("2001:db8:ff::2"), mac(mac_gw2), "p2"}};
     c.arp_table = {{address("10.0.2.1"), mac(mac_b), "p1"},
                    {address("10.0.2.2"), mac(mac_b2), "p1"},
                    {address("10.1.0.2"), mac(mac_gw2), "p2"},
@@ -372,6 +413,120 @@ TEST_P(router_fastpath, refuses_what_cannot_be_and_changes_nothing) {
         .expected = verdict::redirect,
         .counters = {{"r:p0", 1, 0}, {"r:p2", 0, 1}},
         .output = forwarded("192.168.1.1", mac_p2, mac_gw3)}});
+}
+
+TEST_P(router_fastpath, forwards_ipv6_by_longest_prefix_with_the_hop_limit_and_macs_rewritten) {
+  run({
+      {.description = "connected network of p1, neighbour in the NDP table",
+       .netdev = a->name(),
+       .input = from_a6("2001:db8:2::1"),
+       .expected = verdict::redirect,
+       .counters = {{"r:p0", 1, 0}, {"r:p1", 0, 1}},
+       .output = forwarded6("2001:db8:2::1", mac_p1, mac_b),
+       .check = stays_down()},
+      {.description = "2001:db8:3::/48 via 2001:db8:ff::2 out of p2",
+       .netdev = a->name(),
+       .input = from_a6("2001:db8:3:7::1"),
+       .expected = verdict::redirect,
+       .counters = {{"r:p0", 1, 0}, {"r:p2", 0, 1}},
+       .output = forwarded6("2001:db8:3:7::1", mac_p2, mac_gw2)},
+      {.description = "2001:db8:3:1::/64 is longer: via 2001:db8:2::2 out of p1",
+       .netdev = a->name(),
+       .input = from_a6("2001:db8:3:1::9"),
+       .expected = verdict::redirect,
+       .counters = {{"r:p0", 1, 0}, {"r:p1", 0, 1}},
+       .output = forwarded6("2001:db8:3:1::9", mac_p1, mac_b2)},
+      {.description = "hop limit 2 leaves with 1",
+       .netdev = a->name(),
+       .input = from_a6("2001:db8:2::1", 2),
+       .expected = verdict::redirect,
+       .counters = {{"r:p0", 1, 0}, {"r:p1", 0, 1}},
+       .output = forwarded6("2001:db8:2::1", mac_p1, mac_b, 1)},
+  });
+}
+
+TEST_P(router_fastpath, ipv6_it_cannot_finish_goes_up_with_a_reason) {
+  run({
+      {.description = "hop limit 1: time exceeded, untouched",
+       .netdev = a->name(),
+       .input = from_a6("2001:db8:2::1", 1),
+       .expected = verdict::drop,
+       .counters = {{"r:p0", 1, 0}},
+       .check = goes_up(ROUTER_REASON_TTL_EXCEEDED)},
+      {.description = "no route to 2001:db9::1",
+       .netdev = a->name(),
+       .input = from_a6("2001:db9::1"),
+       .expected = verdict::drop,
+       .counters = {{"r:p0", 1, 0}},
+       .check = goes_up(ROUTER_REASON_NO_ROUTE)},
+      {.description = "no neighbour for 2001:db8:2::99: up with the port, hop limit and source MAC done",
+       .netdev = a->name(),
+       .input = from_a6("2001:db8:2::99"),
+       .expected = verdict::drop,
+       .counters = {{"r:p0", 1, 0}},
+       .output = forwarded6("2001:db8:2::99", mac_p1, mac_p0),
+       .check = goes_up(ROUTER_REASON_ND_MISS, std::array<uint32_t, 2>{0, 1})},
+      {.description = "unresolved gateway 2001:db8:ff::9",
+       .netdev = a->name(),
+       .input = from_a6("2001:db8:5::1"),
+       .expected = verdict::drop,
+       .counters = {{"r:p0", 1, 0}},
+       .output = forwarded6("2001:db8:5::1", mac_p2, mac_p0),
+       .check = goes_up(ROUTER_REASON_ND_MISS, std::array<uint32_t, 2>{0, 2})},
+      {.description = "for the router's address on p1, arriving on p0",
+       .netdev = a->name(),
+       .input = from_a6("2001:db8:2::fe"),
+       .expected = verdict::drop,
+       .counters = {{"r:p0", 1, 0}},
+       .check = goes_up(ROUTER_REASON_LOCAL)},
+      {.description = "a solicitation for p0's address to its solicited-node group",
+       .netdev = a->name(),
+       .input = solicitation(mac_a, "2001:db8:1::1", "2001:db8:1::fe"),
+       .expected = verdict::drop,
+       .counters = {{"r:p0", 1, 0}},
+       .check = goes_up(ROUTER_REASON_NDP)},
+      {.description = "an advertisement answering the router's solicitation",
+       .netdev = a->name(),
+       .input = advertisement(mac_a, "2001:db8:1::1", mac_p0, "2001:db8:1::fe"),
+       .expected = verdict::drop,
+       .counters = {{"r:p0", 1, 0}},
+       .check = goes_up(ROUTER_REASON_NDP)},
+  });
+}
+
+TEST_P(router_fastpath, ipv6_it_drops_what_is_not_for_it) {
+  run({
+      {.description = "a solicitation for p1's address arriving on p0",
+       .netdev = a->name(),
+       .input = solicitation(mac_a, "2001:db8:1::1", "2001:db8:2::fe"),
+       .expected = verdict::drop,
+       .counters = {{"r:p0", 1, 0}},
+       .check = stays_down()},
+      {.description = "a solicitation for another host",
+       .netdev = a->name(),
+       .input = solicitation(mac_a, "2001:db8:1::1", "2001:db8:1::2"),
+       .expected = verdict::drop,
+       .counters = {{"r:p0", 1, 0}},
+       .check = stays_down()},
+      {.description = "a link-local source is not forwarded",
+       .netdev = a->name(),
+       .input = from_a6("2001:db8:2::1", 64, mac_p0, "fe80::1"),
+       .expected = verdict::drop,
+       .counters = {{"r:p0", 1, 0}},
+       .check = stays_down()},
+      {.description = "nor a multicast destination",
+       .netdev = a->name(),
+       .input = from_a6("ff0e::1"),
+       .expected = verdict::drop,
+       .counters = {{"r:p0", 1, 0}},
+       .check = stays_down()},
+      {.description = "a frame for another MAC",
+       .netdev = a->name(),
+       .input = from_a6("2001:db8:2::1", 64, "02:00:00:00:01:99"),
+       .expected = verdict::drop,
+       .counters = {{"r:p0", 1, 0}},
+       .check = stays_down()},
+  });
 }
 
 INSTANTIATE_TEST_SUITE_P(types, router_fastpath, ::testing::Values(cube_type::xdp_drv, cube_type::tc), type_name);

@@ -11,7 +11,7 @@ ipv4::prefix net(const char* text) { return *ipv4::parse_prefix(text); }
 ipv4::address addr(const char* text) { return *ipv4::parse_address(text); }
 
 route configured(const char* network, const char* nexthop, uint16_t port, uint32_t cost) {
-  return {net(network), addr(nexthop), port, cost, route::origin::configured};
+  return {net(network), addr(nexthop), port, cost, route_origin::configured};
 }
 
 TEST(routing_table, longest_prefix_wins) {
@@ -52,11 +52,11 @@ TEST(routing_table, equal_prefixes_lowest_pathcost_then_first_added) {
 TEST(routing_table, connected_routes_beat_costlier_static_ones_and_local_addresses_beat_all) {
   routing_table t;
   t.add(configured("10.0.1.0/24", "10.0.2.1", 1, 1));
-  t.add({net("10.0.1.0/24"), 0, 0, 0, route::origin::connected});
+  t.add({net("10.0.1.0/24"), 0, 0, 0, route_origin::connected});
   t.add(configured("10.0.1.254/32", "10.0.2.1", 1, 0));
-  t.add({net("10.0.1.254/32"), 0, 0, 0, route::origin::local});
-  EXPECT_EQ(t.lookup(addr("10.0.1.5"))->from, route::origin::connected);
-  EXPECT_EQ(t.lookup(addr("10.0.1.254"))->from, route::origin::local);
+  t.add({net("10.0.1.254/32"), 0, 0, 0, route_origin::local});
+  EXPECT_EQ(t.lookup(addr("10.0.1.5"))->from, route_origin::connected);
+  EXPECT_EQ(t.lookup(addr("10.0.1.254"))->from, route_origin::local);
 }
 
 TEST(ipv4_text, prefixes_addresses_and_macs) {
