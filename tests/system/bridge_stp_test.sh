@@ -8,8 +8,8 @@ source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/l2_lib.sh"
 
 pcn_start
-v1=$(pcn_host h1 10.30.0.1/24)
-v2=$(pcn_host h2 10.30.0.2/24)
+v1=$(l2_host h1 10.30.0.1/24)
+v2=$(l2_host h2 10.30.0.2/24)
 
 # The loop: br1:p2 - br2:p1, br2:p2 - br3:p1, br3:p2 - br1:p3.
 declare -A LINK_ENDS=([l12]="br1:p2 br2:p1" [l23]="br2:p2 br3:p1" [l31]="br3:p2 br1:p3")

@@ -9,12 +9,12 @@ source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/l2_lib.sh"
 
 pcn_start
-va=$(pcn_host a 10.20.0.1/24)
-vb=$(pcn_host b 10.20.0.2/24)
-vc=$(pcn_host c 10.20.0.3/24)
-vd=$(pcn_host d 10.20.0.4/24)
-ve=$(pcn_host e 10.20.0.5/24)
-vf=$(pcn_host f 10.20.0.6/24)
+va=$(l2_host a 10.20.0.1/24)
+vb=$(l2_host b 10.20.0.2/24)
+vc=$(l2_host c 10.20.0.3/24)
+vd=$(l2_host d 10.20.0.4/24)
+ve=$(l2_host e 10.20.0.5/24)
+vf=$(l2_host f 10.20.0.6/24)
 
 step "bridge $TYPE: VLAN 10 (a, b) and VLAN 20 (c, d) on access ports"
 pc bridge add br1 type="$TYPE"
@@ -57,7 +57,7 @@ pc br2 ports t trunk allowed add 20
 ping_ok c 10.20.0.6 || fail "VLAN 20 did not come back on the trunk"
 
 step "a trunk through a cube link: floods cross the slow path, tagged there"
-vh=$(pcn_host h 10.20.0.9/24)
+vh=$(l2_host h 10.20.0.9/24)
 pc bridge add br3 type="$TYPE"
 pc br3 ports add h peer="$vh" access.vlanid=10
 pc br3 ports add u mode=trunk trunk.native-vlan-enabled=false
@@ -71,7 +71,7 @@ ping_ok h 10.20.0.3 && fail "h (VLAN 10) pinged c (VLAN 20) through the cube lin
 
 step "a host tagging its frames on a trunk port"
 # Raw 802.1Q frames (vlan_arp.py): no 802.1Q devices needed on the host.
-vg=$(pcn_host g 10.99.0.7/32)
+vg=$(l2_host g 10.99.0.7/32)
 pc br2 ports add g peer="$vg" mode=trunk trunk.native-vlan-enabled=false
 pc br2 ports g trunk allowed add 10
 vlan_arp() { ip netns exec "$(host_ns g)" python3 "$(dirname "$0")/vlan_arp.py" eth0 "$@"; }
@@ -85,8 +85,7 @@ out=$(vlan_arp 20 10.20.0.8 10.20.0.3) || fail "no ARP reply from c to g's VLAN 
 [[ $(fdb_port br2 "$(host_mac g)" 20) == g ]] || fail "br2 did not learn g in VLAN 20: $(fdb_json br2)"
 
 step "flush"
-pc br1 fdb flush
-[[ $(fdb_size br1) == 0 ]] || fail "br1's fdb not empty after flush: $(fdb_json br1)"
+expect_flush br1
 
 for br in br1 br2 br3; do pc del "$br"; done
 echo "PASS"

@@ -8,6 +8,10 @@
 #   fdb_json CUBE             the cube's fdb as JSON (polycubectl CUBE fdb show -json)
 #   fdb_port CUBE MAC [VLAN]  the port an address is behind ("" when not in the fdb)
 #   fdb_size CUBE             entries in the fdb
+#   l2_host NAME ADDR/LEN     pcn_host without IPv6 (no router solicitations, MLD... to
+#                             keep the fdb moving)
+#   expect_flush CUBE         flush, then nothing learned before it is left (hosts may still
+#                             talk: what is there must be younger than the flush)
 #   port_rx CUBE PORT         packets received on a port so far (metrics)
 [[ -x "$POLYCUBECTL" ]] || skip "POLYCUBECTL must name the polycubectl binary"
 command -v python3 >/dev/null || skip "needs python3"
@@ -55,6 +59,23 @@ for e in json.load(sys.stdin).get("entry", []):
     if e.get("address", e.get("mac")) == mac and (vlan is None or str(e.get("vlan")) == vlan):
         print(e["port"])' "$2" ${3:+"$3"}
 }
+l2_host() {
+  local v
+  v=$(pcn_host "$1" "$2")
+  ip netns exec "$(host_ns "$1")" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 >/dev/null 2>&1 || true
+  echo "$v"
+}
+
+expect_flush() {
+  sleep 2  # every entry at least 2 s old
+  [[ $(fdb_size "$1") != 0 ]] || fail "$1: nothing in the fdb to flush"
+  pc "$1" fdb flush >/dev/null
+  fdb_json "$1" | python3 -c '
+import json, sys
+old = [e for e in json.load(sys.stdin).get("entry", []) if e["age"] >= 2 and e.get("type") != "static"]
+sys.exit(1 if old else 0)' || fail "$1: entries older than the flush are still there: $(fdb_json "$1")"
+}
+
 fdb_size() { fdb_json "$1" | python3 -c 'import json, sys; print(len(json.load(sys.stdin).get("entry", [])))'; }
 
 port_rx() {
