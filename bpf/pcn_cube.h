@@ -88,12 +88,12 @@ static __always_inline int pcn_pkt_redirect(pcn_ctx* ctx, struct pcn_metadata* m
   struct pcn_hop* hop = bpf_map_lookup_elem(&cube_ports, &out_port);
   if (!hop) return PCN_DROP;
   pcn_count(ctx, out_port, 1);
-  return pcn_go_to(ctx, md, hop, 1);
+  return pcn_go_to(ctx, md, hop, PCN_MD_DECLARED);
 }
 
 /* A transparent cube lets the packet continue in the direction it was going. */
 static __always_inline int pcn_pkt_pass(pcn_ctx* ctx, struct pcn_metadata* md) {
-  return pcn_go_to(ctx, md, &pcn_next_hop, 1);
+  return pcn_go_to(ctx, md, &pcn_next_hop, PCN_MD_LAZY);
 }
 
 static __always_inline int pcn_pkt_drop(pcn_ctx* ctx, struct pcn_metadata* md) { return PCN_DROP; }

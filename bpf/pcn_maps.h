@@ -52,33 +52,43 @@ struct {
   __uint(max_entries, 1 << 22);
 } pcn_events SEC(".maps");
 
+/* Where the md a hop is given comes from, which says how to keep it across a tail call. */
+enum pcn_md_origin {
+  PCN_MD_BUILT = 0,    /* built by the program (netdev entry, injection): TC writes all of it */
+  PCN_MD_DECLARED = 1, /* PCN_MD_DECLARE's: TC writes back only the words the program changed */
+  PCN_MD_LAZY = 2,     /* a transparent cube's (pcn_cube.h): as DECLARED, and XDP checks the
+                        * metadata area only on the hop that writes into it */
+};
+
+static __always_inline void pcn_md_keep(pcn_ctx* ctx, struct pcn_metadata* md, int origin) {
+  if (origin == PCN_MD_BUILT) pcn_md_store(ctx, md);
+  else pcn_md_store_changes(ctx, md);
+}
+
 /* Follows a hop: tail call into the next cube, transmit, or let the kernel continue. Each
  * field is read where it is needed, straight from where the hop is: read from a load-time
  * constant (a `const volatile` global) it is a constant for the verifier, which then turns
  * the tail call into a direct jump and drops the other cases. Only a standard cube reads
  * metadata a hop sets (in_port); a transparent cube's direction is its slot, so a hop into
- * one writes nothing. TC keeps the metadata in skb->cb across the tail call: all of it
- * (`changes_only` 0), or, when md is the copy PCN_MD_DECLARE made, only the words this
- * program changed. */
-static __always_inline int pcn_go_to(pcn_ctx* ctx, struct pcn_metadata* md, const volatile struct pcn_hop* hop,
-                                     int changes_only) {
+ * one writes nothing. */
+static __always_inline int pcn_go_to(pcn_ctx* ctx, struct pcn_metadata* md, const volatile struct pcn_hop* hop, int origin) {
   switch (hop->kind) {
     case PCN_HOP_CUBE:
 #ifdef PCN_HOOK_XDP
-      /* md again, from ctx, so that a transparent cube that leaves md alone pays for the
-       * bounds check of the metadata area on this hop only (into the cube at the end of its
-       * lane). Volatile reads: the compiler must not move them ahead of the switch. */
-      md = (void*)(long)*(volatile __u32*)&ctx->data_meta;
-      if ((void*)(md + 1) > (void*)(long)*(volatile __u32*)&ctx->data) return XDP_ABORTED;
+      if (origin == PCN_MD_LAZY) {
+        /* md from ctx, checked here, so that a transparent cube that leaves md alone checks
+         * the metadata area on this hop only (into the cube at the end of its lane).
+         * Volatile reads: the compiler must not move them ahead of the switch. */
+        md = (void*)(long)*(volatile __u32*)&ctx->data_meta;
+        if ((void*)(md + 1) > (void*)(long)*(volatile __u32*)&ctx->data) return XDP_ABORTED;
+      }
 #endif
       md->in_port = hop->port;
-      if (changes_only) pcn_md_store_changes(ctx, md);
-      else pcn_md_store(ctx, md);
+      pcn_md_keep(ctx, md, origin);
       bpf_tail_call(ctx, &PCN_PANEL, hop->target);
       return PCN_DROP; /* the slot is empty: the cube is being deleted */
     case PCN_HOP_TRANSPARENT:
-      if (changes_only) pcn_md_store_changes(ctx, md);
-      else pcn_md_store(ctx, md);
+      pcn_md_keep(ctx, md, origin);
       bpf_tail_call(ctx, &PCN_PANEL, hop->target);
       return PCN_DROP;
     case PCN_HOP_NETDEV:
@@ -94,10 +104,10 @@ static __always_inline int pcn_go_to(pcn_ctx* ctx, struct pcn_metadata* md, cons
   }
 }
 
-/* A hop in a map value (or built by hand). */
+/* A hop in a map value (or built by hand), with metadata the program built. */
 static __always_inline int pcn_go(pcn_ctx* ctx, struct pcn_metadata* md, const struct pcn_hop* hop) {
-  return pcn_go_to(ctx, md, hop, 0);
+  return pcn_go_to(ctx, md, hop, PCN_MD_BUILT);
 }
 
-/* A hop that is a `const volatile` global. */
-#define PCN_GO_CONSTANT(ctx, md, hop) pcn_go_to(ctx, md, &(hop), 0)
+/* A hop that is a `const volatile` global, with metadata the program built. */
+#define PCN_GO_CONSTANT(ctx, md, hop) pcn_go_to(ctx, md, &(hop), PCN_MD_BUILT)
