@@ -52,7 +52,6 @@ namespace http = boost::beast::http;
 
 constexpr uint16_t daemon_port = 9000;  // the namespace is ours: no one else listens there
 constexpr std::string_view rest_root = "/polycube/v1/";
-constexpr auto stop_grace = 30s;
 constexpr unsigned growth_window = 100;
 constexpr double create_goal_ms = 5, bulk_goal_s = 1, restore_goal_s = 2;
 constexpr unsigned bulk_goal_entries = 100'000;
@@ -64,7 +63,7 @@ struct settings {
   unsigned cubes, patches, bulk_ports;
   std::vector<unsigned> bulk_sizes;
   std::string type;
-  std::chrono::milliseconds request_limit, bulk_limit, start_limit, restore_limit;
+  std::chrono::milliseconds request_limit, bulk_limit, start_limit, restore_limit, stop_limit;
   int server_cpu, client_cpu, nice;
 };
 
@@ -308,13 +307,13 @@ class bench_world {
     return true;
   }
 
-  // SIGTERM, waits for the exit (killed after the grace); seconds it took. Throws when the
-  // daemon did not exit cleanly.
+  // SIGTERM, waits for the exit (killed after --stop-limit); seconds it took. Throws when
+  // the daemon did not exit cleanly.
   double stop() {
     if (!_daemon) return 0;
     client.close();
     auto start = clock_type::now();
-    _daemon->stop(stop_grace);
+    _daemon->stop(_cfg.stop_limit);
     double seconds = ms_since(start) / 1000;
     bool ok = _daemon->succeeded();
     std::string how = _daemon->describe();
@@ -509,6 +508,7 @@ settings read_settings(const run_context& ctx, const option_values& o) {
   cfg.bulk_limit = std::chrono::seconds(o.number<unsigned>("bulk-limit", 1, 3600));
   cfg.start_limit = std::chrono::seconds(o.number<unsigned>("start-limit", 1, 3600));
   cfg.restore_limit = std::chrono::seconds(o.number<unsigned>("restore-limit", 1, 3600));
+  cfg.stop_limit = std::chrono::seconds(o.number<unsigned>("stop-limit", 1, 3600));
   cfg.server_cpu = o.number<int>("server-cpu", 0, CPU_SETSIZE - 1);
   cfg.client_cpu = o.number<int>("client-cpu", 0, CPU_SETSIZE - 1);
   cfg.nice = o.number<int>("nice", -20, 19);
@@ -695,6 +695,7 @@ suite control_suite() {
               {"request-limit", "30", "seconds any other request may take"},
               {"start-limit", "300", "seconds an empty daemon may take to answer"},
               {"restore-limit", "300", "seconds a restart may take to list every cube"},
+              {"stop-limit", "300", "seconds a daemon may take to exit on SIGTERM before it is killed (and the suite fails)"},
               {"server-cpu", "0", "CPU the daemon is pinned to"},
               {"client-cpu", "1", "CPU pcn-bench (the client) is pinned to"},
               {"nice", "-20", "nice value of the daemon and of its autogroup"},
