@@ -91,8 +91,15 @@ static __always_inline int pcn_pkt_redirect(pcn_ctx* ctx, struct pcn_metadata* m
   return pcn_go_to(ctx, md, hop, PCN_MD_DECLARED);
 }
 
-/* A transparent cube lets the packet continue in the direction it was going. */
+/* A transparent cube lets the packet continue in the direction it was going. The usual
+ * successor, another transparent cube, is tested for first: the verifier then keeps the
+ * tail call alone, without the comparisons of the other kinds. */
 static __always_inline int pcn_pkt_pass(pcn_ctx* ctx, struct pcn_metadata* md) {
+  if (pcn_next_hop.kind == PCN_HOP_TRANSPARENT) {
+    pcn_md_keep(ctx, md, PCN_MD_LAZY);
+    bpf_tail_call(ctx, &PCN_PANEL, pcn_next_hop.target);
+    return PCN_DROP;
+  }
   return pcn_go_to(ctx, md, &pcn_next_hop, PCN_MD_LAZY);
 }
 
