@@ -125,19 +125,14 @@ datapath::datapath(datapath_options options) : _options(std::move(options)) {
     // Detach what a previous run attached before its maps go away.
     uint32_t xdp_panel = pinned_map_id(framework_pin_path(PCN_MAP_XDP_PANEL));
     uint32_t tc_panel = pinned_map_id(framework_pin_path(PCN_MAP_TC_PANEL));
-    if (struct if_nameindex* all = if_nameindex()) {
-      for (auto* i = all; i->if_index != 0; ++i) {
-        int ifindex = static_cast<int>(i->if_index);
-        for (auto mode : {xdp_mode::skb, xdp_mode::native})
-          if (uint32_t id = attached_xdp_program(ifindex, mode);
-              id && program_name(id).starts_with(entry_program_kernel_name) && program_uses_map(id, xdp_panel)) {
-            unique_fd fd(bpf_prog_get_fd_by_id(id));
-            if (fd) detach_xdp(ifindex, fd.get(), mode);
-          }
-        for (auto d : {tc_direction::ingress, tc_direction::egress})
-          if (uint32_t id = attached_tc_program(ifindex, d); id && program_uses_map(id, tc_panel)) detach_tc(ifindex, d);
-      }
-      if_freenameindex(all);
+    for (const netdev_programs& n : scan_attached_programs()) {
+      for (auto [mode, id] : {std::pair{xdp_mode::skb, n.xdp_skb}, std::pair{xdp_mode::native, n.xdp_native}})
+        if (id && program_name(id).starts_with(entry_program_kernel_name) && program_uses_map(id, xdp_panel)) {
+          unique_fd fd(bpf_prog_get_fd_by_id(id));
+          if (fd) detach_xdp(n.ifindex, fd.get(), mode);
+        }
+      for (auto [d, id] : {std::pair{tc_direction::ingress, n.tc_ingress}, std::pair{tc_direction::egress, n.tc_egress}})
+        if (id && program_uses_map(id, tc_panel)) detach_tc(n.ifindex, d);
     }
     fs::remove_all(_options.pin_root, ec);
     if (ec) throw bpf_error("clean " + _options.pin_root + ": " + ec.message());
@@ -237,30 +232,23 @@ void datapath::adopt_previous_state() {
   // does not (they are then detached).
   uint32_t xdp_panel = pinned_map_id(framework_pin_path(PCN_MAP_XDP_PANEL));
   uint32_t tc_panel = pinned_map_id(framework_pin_path(PCN_MAP_TC_PANEL));
-  struct if_nameindex* all = if_nameindex();
-  if (!all) return;
-  for (auto* i = all; i->if_index != 0; ++i) {
-    int ifindex = static_cast<int>(i->if_index);
-    std::string name = i->if_name;
-    for (auto mode : {xdp_mode::skb, xdp_mode::native}) {
-      uint32_t id = attached_xdp_program(ifindex, mode);
+  for (const netdev_programs& n : scan_attached_programs()) {
+    for (auto [mode, id] : {std::pair{xdp_mode::skb, n.xdp_skb}, std::pair{xdp_mode::native, n.xdp_native}}) {
       if (!id || !program_name(id).starts_with(entry_program_kernel_name) || !program_uses_map(id, xdp_panel)) continue;
-      hook_state& h = _hooks[ifindex];
-      h = hook_state{name, hook_family::xdp, mode, false, entry_instance{{}, nullptr, id}, std::nullopt};
-      log::info("datapath: found the XDP entry program of the previous run on {}", name);
+      hook_state& h = _hooks[n.ifindex];
+      h = hook_state{n.name, hook_family::xdp, mode, false, entry_instance{{}, nullptr, id}, std::nullopt};
+      log::info("datapath: found the XDP entry program of the previous run on {}", n.name);
     }
-    for (auto d : {tc_direction::ingress, tc_direction::egress}) {
-      uint32_t id = attached_tc_program(ifindex, d);
+    for (auto [d, id] : {std::pair{tc_direction::ingress, n.tc_ingress}, std::pair{tc_direction::egress, n.tc_egress}}) {
       if (!id) continue;
       std::string prog = program_name(id);
       if (!prog.starts_with(entry_program_kernel_name) && !prog.starts_with(egress_program_kernel_name)) continue;
       if (!program_uses_map(id, tc_panel)) continue;
-      hook_state& h = _hooks.try_emplace(ifindex, hook_state{name, hook_family::tc, xdp_mode::skb, false, {}, {}}).first->second;
+      hook_state& h = _hooks.try_emplace(n.ifindex, hook_state{n.name, hook_family::tc, xdp_mode::skb, false, {}, {}}).first->second;
       (d == tc_direction::ingress ? h.ingress : h.egress) = entry_instance{{}, nullptr, id};
-      log::info("datapath: found the TC {} entry program of the previous run on {}", d == tc_direction::ingress ? "ingress" : "egress", name);
+      log::info("datapath: found the TC {} entry program of the previous run on {}", d == tc_direction::ingress ? "ingress" : "egress", n.name);
     }
   }
-  if_freenameindex(all);
   if (!_previous.empty()) log::info("datapath: {} cube(s) of the previous run are waiting to be re-adopted", _previous.size());
 }
 

@@ -20,6 +20,7 @@ namespace {
 // The framework's TC filter: one handle and priority on every netdev, so we find it again.
 constexpr uint32_t tc_handle = 0x9c0be;
 constexpr uint32_t tc_priority = 1;
+constexpr tc_filter_id framework_tc_filter{tc_handle, tc_priority};
 
 int libxdp_print(enum libxdp_print_level level, const char* format, va_list args) {
   char line[1024];
@@ -64,6 +65,13 @@ xdp_attachment attach_xdp(int ifindex, const std::string& ifname, int prog_fd, x
     throw bpf_error("attach XDP to " + ifname + ": libxdp cannot use the program: " + errno_text(static_cast<int>(err)));
   int rc = xdp_program__attach(prog, ifindex, mode == xdp_mode::native ? XDP_MODE_NATIVE : XDP_MODE_SKB, 0);
   xdp_program__close(prog);
+  bool mode_refused = rc == -EOPNOTSUPP || rc == -EINVAL || rc == -EEXIST || rc == -EBUSY;
+  if (rc != 0 && !mode_refused) {
+    // libxdp falls back to a plain attach only for some failures of its dispatcher (not, for
+    // one, when xdp-dispatcher.o is missing): attach the program alone ourselves.
+    log::debug("attach XDP to {}: libxdp failed ({}), attaching the program alone", ifname, errno_text(rc));
+    rc = bpf_xdp_attach(ifindex, prog_fd, xdp_flags(mode) | XDP_FLAGS_UPDATE_IF_NOEXIST, nullptr);
+  }
   if (rc != 0) {
     std::string why = errno_text(rc);
     if (rc == -EOPNOTSUPP || rc == -EINVAL) why += " (the driver of " + ifname + " cannot run XDP in " + mode_name(mode) + " mode)";
@@ -89,10 +97,8 @@ void detach_xdp(int ifindex, int prog_fd, xdp_mode mode) {
 }
 
 uint32_t attached_xdp_program(int ifindex, xdp_mode mode) {
-  install_loggers();
-  uint32_t id = 0;
-  if (bpf_xdp_query_id(ifindex, static_cast<int>(xdp_flags(mode)), &id) != 0) return 0;
-  return id;
+  netdev_programs p = netdev_programs_of(ifindex, std::nullopt);
+  return mode == xdp_mode::native ? p.xdp_native : p.xdp_skb;
 }
 
 void replace_xdp(int ifindex, const std::string& ifname, uint32_t old_id, int prog_fd, xdp_mode mode) {
@@ -125,13 +131,9 @@ void detach_tc(int ifindex, tc_direction direction) {
     log::warn("detach TC {} program from ifindex {}: {}", direction_name(direction), ifindex, errno_text(rc));
 }
 
-uint32_t attached_tc_program(int ifindex, tc_direction direction) {
-  install_loggers();
-  bpf_tc_hook hook = tc_hook(ifindex, direction);
-  LIBBPF_OPTS(bpf_tc_opts, opts, .handle = tc_handle, .priority = tc_priority);
-  if (bpf_tc_query(&hook, &opts) != 0) return 0;
-  return opts.prog_id;
-}
+netdev_programs attached_programs(int ifindex) { return netdev_programs_of(ifindex, framework_tc_filter); }
+
+std::vector<netdev_programs> scan_attached_programs() { return scan_netdev_programs(framework_tc_filter); }
 
 std::string program_name(uint32_t id) {
   unique_fd fd(bpf_prog_get_fd_by_id(id));

@@ -4,6 +4,9 @@
 // libbpf's clsact API. Errors say which netdev, which hook and why.
 #include <cstdint>
 #include <string>
+#include <vector>
+
+#include "dataplane/rtnetlink_query.hpp"
 
 namespace pcn::dataplane {
 
@@ -25,8 +28,10 @@ void replace_xdp(int ifindex, const std::string& ifname, uint32_t old_id, int pr
 // Attaches (or atomically replaces) the framework's filter on the netdev's clsact hook.
 void attach_tc(int ifindex, const std::string& ifname, tc_direction direction, int prog_fd);
 void detach_tc(int ifindex, tc_direction direction);
-// The id of the framework's filter program on that hook (0: none).
-uint32_t attached_tc_program(int ifindex, tc_direction direction);
+// What runs on the netdev's hooks (for TC, the framework's filter only).
+netdev_programs attached_programs(int ifindex);
+// What runs on the hooks of every netdev (for TC, the framework's filter only).
+std::vector<netdev_programs> scan_attached_programs();
 
 // The name of the program with this id ("" if it is gone), for re-adoption checks.
 std::string program_name(uint32_t id);

@@ -35,10 +35,11 @@ inline std::string hooks_on(int ifindex) {
   auto add = [&out](const char* hook, uint32_t id) {
     if (id) out += std::string(hook) + " " + program_name(id) + " (id " + std::to_string(id) + "); ";
   };
-  add("XDP generic", attached_xdp_program(ifindex, xdp_mode::skb));
-  add("XDP native", attached_xdp_program(ifindex, xdp_mode::native));
-  add("TC ingress", attached_tc_program(ifindex, tc_direction::ingress));
-  add("TC egress", attached_tc_program(ifindex, tc_direction::egress));
+  netdev_programs on = attached_programs(ifindex);
+  add("XDP generic", on.xdp_skb);
+  add("XDP native", on.xdp_native);
+  add("TC ingress", on.tc_ingress);
+  add("TC egress", on.tc_egress);
   return out;
 }
 
