@@ -115,7 +115,9 @@ void packetcapture::configure(const settings& wanted) {
       throw;
     }
   }
-  // Nothing can fail from here on.
+  // Nothing can fail from here on. What was copied under the old settings goes where they
+  // said: a copy made just before the change must not land in a new dump or pass a new filter.
+  deliver_pending();
   if (expression) _expression = std::move(*expression);
   if (dump_changed) {
     if (_dump) {
@@ -161,6 +163,15 @@ size_t packetcapture::poll_ring() {
     }
     if (n < 0) throw std::system_error(-n, std::system_category(), "packetcapture " + name() + ": read its ring buffer");
     return total + static_cast<size_t>(n);
+  }
+}
+
+void packetcapture::deliver_pending() noexcept {
+  try {
+    while (poll_ring() >= static_cast<size_t>(batch_limit)) {
+    }
+  } catch (const std::exception& e) {
+    log::error("{}", e.what());
   }
 }
 

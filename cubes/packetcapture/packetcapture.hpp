@@ -71,6 +71,8 @@ class packetcapture final : public dataplane::transparent_cube {
   struct ring_reader;
   static task<void> drain(std::shared_ptr<ring_reader> reader);
   static int on_record(void* context, void* data, size_t size);
+  // Delivers what the ring holds now to the current outputs (before they change).
+  void deliver_pending() noexcept;
   void deliver(const ::packetcapture_event& event, std::span<const uint8_t> data);
   void set_fastpath_constants(const settings& s);
 
