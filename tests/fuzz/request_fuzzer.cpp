@@ -62,12 +62,14 @@ const schema::schema_context& models() {
   return context;
 }
 
-// Boost.JSON in 1.81 may round a decimal number one unit in the last place away from
-// simdjson's correctly rounded result: numbers are equal within that.
+// Boost.JSON in 1.81 may round a decimal number one unit in the last place away from the
+// correctly rounded result: numbers are equal within that. It also reads a zero with a huge
+// exponent (-0e400) as NaN, which no JSON number is: there the reference is wrong, not us.
 bool same_json(const json::value& a, const json::value& b) {
   if (a.is_double() || b.is_double()) {
     if (!a.is_number() || !b.is_number()) return false;
     double x = a.to_number<double>(), y = b.to_number<double>();
+    if (std::isnan(y)) return x == 0.0;
     return x == y || std::fabs(x - y) <= std::fabs(x) * 4e-16;
   }
   if (a.kind() != b.kind()) return false;

@@ -55,6 +55,15 @@ TEST(parse_json_body, reads_decimals_of_more_than_19_digits) {
   }
 }
 
+// Found by tests/fuzz/request_fuzzer (where Boost.JSON 1.81 reads NaN): zero, whatever its exponent.
+TEST(parse_json_body, reads_zero_with_a_huge_exponent_as_zero) {
+  for (std::string_view text : {"-0e400", "0E-400", "0.000e999"}) {
+    boost::json::value v = parse(text);
+    ASSERT_TRUE(v.is_double()) << text;
+    EXPECT_EQ(v.get_double(), 0.0) << text;
+  }
+}
+
 TEST(parse_json_body, keeps_integers_exact) {
   boost::json::value v = parse(R"([9223372036854775807, 9223372036854775808, -9223372036854775808, 0.5])");
   EXPECT_TRUE(v.at(0).is_int64());
