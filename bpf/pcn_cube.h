@@ -82,12 +82,23 @@ static __always_inline void pcn_count(pcn_ctx* ctx, __u32 port, int tx) {
   }
 }
 
+/* A hop of a traced packet, named by this cube's slot, direction and ingress port. */
+static __always_inline void pcn_trace_hop(pcn_ctx* ctx, struct pcn_metadata* md, __u8 verdict, __u8 reason, __u16 out_port,
+                                          const volatile struct pcn_hop* hop) {
+  pcn_trace_emit(ctx, (__u16)pcn_cube_slot, (__u8)pcn_direction, pcn_transparent ? 0 : md->in_port, verdict, reason,
+                 out_port, hop);
+}
+
 /* Sends the packet out of one of the cube's ports: to the peer cube (through the
  * transparent cubes in between) or the peer netdev. An unconnected port drops. */
 static __always_inline int pcn_pkt_redirect(pcn_ctx* ctx, struct pcn_metadata* md, __u32 out_port) {
   struct pcn_hop* hop = bpf_map_lookup_elem(&cube_ports, &out_port);
-  if (!hop) return PCN_DROP;
+  if (!hop) {
+    if (md->flags & PCN_MD_TRACE) pcn_trace_hop(ctx, md, PCN_TRACE_DROP, PCN_DROP_REASON_NO_PORT, (__u16)out_port, 0);
+    return PCN_DROP;
+  }
   pcn_count(ctx, out_port, 1);
+  if (md->flags & PCN_MD_TRACE) pcn_trace_hop(ctx, md, PCN_TRACE_FORWARD, 0, (__u16)out_port, hop);
   return pcn_go_to(ctx, md, hop, PCN_MD_DECLARED);
 }
 
@@ -95,6 +106,7 @@ static __always_inline int pcn_pkt_redirect(pcn_ctx* ctx, struct pcn_metadata* m
  * successor, another transparent cube, is tested for first: the verifier then keeps the
  * tail call alone, without the comparisons of the other kinds. */
 static __always_inline int pcn_pkt_pass(pcn_ctx* ctx, struct pcn_metadata* md) {
+  if (md->flags & PCN_MD_TRACE) pcn_trace_hop(ctx, md, PCN_TRACE_PASS, 0, 0, &pcn_next_hop);
   if (pcn_next_hop.kind == PCN_HOP_TRANSPARENT) {
     pcn_md_keep(ctx, md, PCN_MD_LAZY);
     bpf_tail_call(ctx, &PCN_PANEL, pcn_next_hop.target);
@@ -103,10 +115,19 @@ static __always_inline int pcn_pkt_pass(pcn_ctx* ctx, struct pcn_metadata* md) {
   return pcn_go_to(ctx, md, &pcn_next_hop, PCN_MD_LAZY);
 }
 
-static __always_inline int pcn_pkt_drop(pcn_ctx* ctx, struct pcn_metadata* md) { return PCN_DROP; }
+/* Drops the packet; a trace shows the reason (PCN_DROP_REASON_USER and up: the cube's own). */
+static __always_inline int pcn_pkt_drop_reason(pcn_ctx* ctx, struct pcn_metadata* md, __u8 reason) {
+  if (md->flags & PCN_MD_TRACE) pcn_trace_hop(ctx, md, PCN_TRACE_DROP, reason, 0, 0);
+  return PCN_DROP;
+}
+
+static __always_inline int pcn_pkt_drop(pcn_ctx* ctx, struct pcn_metadata* md) {
+  return pcn_pkt_drop_reason(ctx, md, PCN_DROP_REASON_CUBE);
+}
 
 /* Continues in μcube `index` of this cube; returns only if it is not loaded (then drop). */
 static __always_inline int pcn_call_ucube(pcn_ctx* ctx, struct pcn_metadata* md, __u32 index) {
+  if (md->flags & PCN_MD_TRACE) pcn_trace_hop(ctx, md, PCN_TRACE_UCUBE, 0, (__u16)index, 0);
   pcn_md_store_changes(ctx, md);
   bpf_tail_call(ctx, &cube_ucubes, index);
   return PCN_DROP;
@@ -167,6 +188,7 @@ static __always_inline int pcn_ringbuf_packet(pcn_ctx* ctx, struct pcn_metadata*
  * cube may have set md->data[0..2] for it. The packet leaves the fast path. */
 static __always_inline int pcn_pkt_controller(pcn_ctx* ctx, struct pcn_metadata* md, __u8 reason) {
   struct pcn_cube_stats* stats = pcn_stats();
+  if (md->flags & PCN_MD_TRACE) pcn_trace_hop(ctx, md, PCN_TRACE_SLOWPATH, reason, 0, 0);
   md->reason = reason;
   pcn_md_identify(md);
 #ifdef PCN_HOOK_XDP
