@@ -531,16 +531,45 @@ void datapath::set_trace(const std::string& netdev, std::optional<pcn_trace_filt
     filter->enabled = 1;
     _traces[netdev] = *filter;
   } else if (!_traces.erase(netdev)) {
+    // Forgotten already (the netdev left the topology): the reports go with the last trace.
+    if (_traces.empty()) set_trace_hops(false);
     return;
   }
   try {
+    // Cubes report hops before the first packet is flagged, and until the last one was.
+    if (!_traces.empty()) set_trace_hops(true);
     rewire();
+    if (_traces.empty()) set_trace_hops(false);
   } catch (...) {
     _traces = std::move(before);
     try {
       rewire();
+      set_trace_hops(!_traces.empty());
     } catch (const std::exception& e) {
       log::error("datapath: restoring the entry programs of {} failed: {}", netdev, e.what());
+    }
+    throw;
+  }
+}
+
+// Reloads every cube with or without its hop reports (atomically, state kept).
+void datapath::set_trace_hops(bool on) {
+  if (_trace_hops == on) return;
+  _trace_hops = on;
+  std::vector<cube_base*> done;
+  try {
+    for (auto& [name, cube] : _cubes) {
+      cube->reload();
+      done.push_back(cube);
+    }
+  } catch (...) {
+    _trace_hops = !on;
+    for (cube_base* cube : done) {
+      try {
+        cube->reload();
+      } catch (const std::exception& e) {
+        log::error("datapath: reloading cube {} back: {}", cube->name(), e.what());
+      }
     }
     throw;
   }

@@ -98,6 +98,9 @@ class datapath {
   // A netdev the topology stops using stops being traced.
   void set_trace(const std::string& netdev, std::optional<pcn_trace_filter> filter);
   bool traced(const std::string& netdev) const { return _traces.contains(netdev); }
+  // Whether cubes are loaded with their hop reports in (pcn_trace_hops): while any netdev
+  // is traced. Off, the reports are not in the programs at all.
+  bool tracing_hops() const { return _trace_hops; }
   std::vector<std::string> traced_netdevs() const;
 
   // ---- netdev events (from rtnetlink) ----
@@ -203,6 +206,7 @@ class datapath {
   void update_entry(int ifindex, hook_state& state, tc_direction direction, const pcn_hop& hop,
                     const pcn_trace_filter& trace);
   void detach_entry(int ifindex, const hook_state& state, tc_direction direction);
+  void set_trace_hops(bool on);
 
   datapath_options _options;
   bool _restoring = true;
@@ -218,6 +222,7 @@ class datapath {
   std::map<std::string, std::vector<transparent_cube*>> _chains;  // parent -> chain
   std::map<std::string, netdev_ref> _netdevs;  // every netdev the topology names
   std::map<std::string, pcn_trace_filter, std::less<>> _traces;  // traced netdevs
+  bool _trace_hops = false;
 
   // What the kernel holds now (written by rewire, or found at start-up).
   std::map<std::pair<const cube_base*, uint16_t>, pcn_hop> _written_ports;

@@ -111,6 +111,29 @@ TEST_P(packet_trace, hops_in_order_with_their_verdicts_and_none_when_off) {
   EXPECT_TRUE(ring.take().empty()) << "the trace is off again";
 }
 
+// Disabled tracing costs nothing: without a trace the cubes are loaded without their hop
+// reports (fewer instructions after verification), with one they have them, and after it
+// they are as before again.
+TEST_P(packet_trace, cubes_carry_hop_reports_only_while_a_trace_runs) {
+  const auto& x = veth();
+  const auto& y = veth();
+  chain c(dp(), type(), x, y);
+  dataplane::trace_hub hub(dp());
+  auto instructions = [&c] {
+    return std::pair{dataplane::verified_instructions(c.th.master_fd()), dataplane::verified_instructions(c.sf.master_fd())};
+  };
+  auto off = instructions();
+  EXPECT_FALSE(dp().tracing_hops());
+  auto session = hub.open(x.name(), dataplane::parse_trace_filter(""));
+  EXPECT_TRUE(dp().tracing_hops());
+  auto on = instructions();
+  EXPECT_GT(on.first, off.first) << "transparenthelloworld";
+  EXPECT_GT(on.second, off.second) << "simpleforwarder";
+  hub.close(session);
+  EXPECT_FALSE(dp().tracing_hops());
+  EXPECT_EQ(instructions(), off);
+}
+
 TEST_P(packet_trace, a_filter_that_does_not_match_records_nothing) {
   const auto& x = veth();
   const auto& y = veth();
