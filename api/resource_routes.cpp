@@ -289,7 +289,7 @@ task<response> get_openapi(datastore& store, const request&, const route_params&
 
 bool is_framework_resource(std::string_view first_segment) {
   for (std::string_view name : {"services", "cubes", "netdevs", "connect", "disconnect", "attach", "detach", "topology",
-                                "version", "metrics", "openapi.json"})
+                                "version", "metrics", "openapi.json", "trace"})
     if (first_segment == name) return true;
   return false;
 }

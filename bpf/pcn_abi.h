@@ -36,6 +36,7 @@ struct pcn_metadata {
 };
 
 #define PCN_MD_FROM_SLOWPATH 0x1 /* sent by a slow-path handler (a cube may use it to avoid loops) */
+#define PCN_MD_TRACE 0x2         /* traced: every hop reports a struct pcn_trace_event */
 
 /* Where a packet goes next: the compiled form of the topology. A cube's ports hold one in
  * its port table; a transparent cube's successor and a netdev entry's first hop are
@@ -111,6 +112,7 @@ enum pcn_event_kind {
   PCN_EVENT_LOG = 1,      /* a pcn_log() message */
   PCN_EVENT_NOTIFY = 2,   /* pcn_notify(): a cube-defined event without the packet */
   PCN_EVENT_PACKET = 3,   /* a packet for the slow path (TC cubes; XDP uses AF_XDP) */
+  PCN_EVENT_TRACE = 4,    /* one hop of a traced packet */
 };
 
 #define PCN_LOG_MAX_ARGS 4
@@ -151,4 +153,48 @@ struct pcn_packet_event {
   __u32 length;   /* of the packet */
   __u32 captured; /* bytes that follow */
   __u8 data[PCN_PACKET_EVENT_MAX];
+};
+
+/* Packet trace. The netdev entry program, loaded with a pcn_trace_filter that is enabled,
+ * flags the packets that match (PCN_MD_TRACE) and reports their entry; from then on every
+ * verdict helper of pcn_cube.h that sees the flag reports its hop. The records of one
+ * packet come from one CPU, in order (a chain of tail calls runs without interruption),
+ * between its PCN_TRACE_ENTER and its last hop. Disabled, the entry program has no trace
+ * code at all (a load-time constant) and a helper tests one bit of the metadata. */
+enum pcn_trace_verdict {
+  PCN_TRACE_ENTER = 0,    /* entered from netdev `ifindex` (header.direction); hop: the first */
+  PCN_TRACE_FORWARD = 1,  /* a standard cube sent it out of port `out_port` to the hop */
+  PCN_TRACE_PASS = 2,     /* a transparent cube let it go on to the hop */
+  PCN_TRACE_DROP = 3,     /* dropped by the cube; reason: enum pcn_drop_reason or cube-defined */
+  PCN_TRACE_SLOWPATH = 4, /* to the cube's slow path; reason: the cube's */
+  PCN_TRACE_UCUBE = 5,    /* into μcube `out_port` of the same cube */
+};
+
+enum pcn_drop_reason {
+  PCN_DROP_REASON_CUBE = 0,     /* the cube's decision (pcn_pkt_drop) */
+  PCN_DROP_REASON_NO_PORT = 1,  /* redirected to a port index the cube does not have */
+  PCN_DROP_REASON_USER = 16,    /* from here on: cube-defined (pcn_pkt_drop_reason) */
+};
+
+struct pcn_trace_event {
+  struct pcn_event_header header; /* cube, direction, in_port of the hop */
+  __u64 timestamp;                /* bpf_ktime_get_ns() */
+  __u32 cpu;
+  __u32 ifindex;  /* the netdev the packet entered by */
+  __u32 length;   /* of the packet at this hop */
+  __u8 verdict;   /* enum pcn_trace_verdict */
+  __u8 reason;
+  __u16 out_port; /* FORWARD: the port; UCUBE: the μcube */
+  struct pcn_hop hop; /* ENTER, FORWARD, PASS: where the packet goes next */
+};
+
+/* Which packets entering a netdev are traced: all fields 0 but `enabled` match everything;
+ * addresses and port in network order; `port` is either L4 port, `host` either address. */
+struct pcn_trace_filter {
+  __u8 enabled;
+  __u8 l4proto;
+  __u16 port;
+  __u32 src;
+  __u32 dst;
+  __u32 host;
 };

@@ -38,6 +38,8 @@ const volatile __u32 pcn_direction = PCN_INGRESS;
 /* A transparent cube's successor in pcn_direction: a constant, so that the tail call in
  * pcn_pkt_pass() is a direct jump. Changing it reloads the cube. */
 const volatile struct pcn_hop pcn_next_hop = {};
+/* Set while a packet trace runs anywhere (see pcn_traced). Changing it reloads the cube. */
+const volatile __u32 pcn_trace_hops = 0;
 
 /* The cube's ports: where a packet sent out of port i goes next. */
 struct {
@@ -82,12 +84,52 @@ static __always_inline void pcn_count(pcn_ctx* ctx, __u32 port, int tx) {
   }
 }
 
+/* The metadata of a traced packet, or null. Only while some netdev is traced are cubes
+ * loaded with pcn_trace_hops set; otherwise the verifier drops the branch, and disabled
+ * tracing costs a load of that constant and nothing else. In XDP the metadata area is read
+ * here with volatile loads the compiler cannot merge with md's: a hop that does not
+ * otherwise touch md (a pass-through one) then reads it nowhere but in this branch. (In TC
+ * the same through skb->cb makes the router's program too complex for the verifier.) */
+static __always_inline struct pcn_metadata* pcn_traced(pcn_ctx* ctx, struct pcn_metadata* md) {
+  if (!pcn_trace_hops) return 0;
+#ifdef PCN_HOOK_XDP
+  struct pcn_metadata* area = (void*)(long)*(volatile __u32*)&ctx->data_meta;
+  if ((void*)(area + 1) > (void*)(long)*(volatile __u32*)&ctx->data) return 0;
+  return (area->flags & PCN_MD_TRACE) ? area : 0;
+#else
+  return (md->flags & PCN_MD_TRACE) ? md : 0;
+#endif
+}
+
+/* A hop of a traced packet, named by this cube's slot, direction and ingress port. */
+static __always_inline void pcn_trace_hop(pcn_ctx* ctx, struct pcn_metadata* md, __u8 verdict, __u8 reason, __u16 out_port,
+                                          const volatile struct pcn_hop* hop) {
+  __u16 in_port = 0;
+#ifdef PCN_HOOK_XDP
+  if (!pcn_transparent) in_port = md->in_port;
+#else
+  if (!pcn_transparent) in_port = md->in_port;
+#endif
+  pcn_trace_emit(ctx, (__u16)pcn_cube_slot, (__u8)pcn_direction, in_port, verdict, reason, out_port, hop);
+}
+
+/* Reports a hop when the packet is traced: PCN_TRACE_HOP(ctx, md, verdict, reason, out_port, hop). */
+#define PCN_TRACE_HOP(ctx, md, ...)                                     \
+  do {                                                                  \
+    struct pcn_metadata* pcn_traced_md = pcn_traced(ctx, md);           \
+    if (pcn_traced_md) pcn_trace_hop(ctx, pcn_traced_md, __VA_ARGS__);  \
+  } while (0)
+
 /* Sends the packet out of one of the cube's ports: to the peer cube (through the
  * transparent cubes in between) or the peer netdev. An unconnected port drops. */
 static __always_inline int pcn_pkt_redirect(pcn_ctx* ctx, struct pcn_metadata* md, __u32 out_port) {
   struct pcn_hop* hop = bpf_map_lookup_elem(&cube_ports, &out_port);
-  if (!hop) return PCN_DROP;
+  if (!hop) {
+    PCN_TRACE_HOP(ctx, md, PCN_TRACE_DROP, PCN_DROP_REASON_NO_PORT, (__u16)out_port, 0);
+    return PCN_DROP;
+  }
   pcn_count(ctx, out_port, 1);
+  PCN_TRACE_HOP(ctx, md, PCN_TRACE_FORWARD, 0, (__u16)out_port, hop);
   return pcn_go_to(ctx, md, hop, PCN_MD_DECLARED);
 }
 
@@ -95,6 +137,7 @@ static __always_inline int pcn_pkt_redirect(pcn_ctx* ctx, struct pcn_metadata* m
  * successor, another transparent cube, is tested for first: the verifier then keeps the
  * tail call alone, without the comparisons of the other kinds. */
 static __always_inline int pcn_pkt_pass(pcn_ctx* ctx, struct pcn_metadata* md) {
+  PCN_TRACE_HOP(ctx, md, PCN_TRACE_PASS, 0, 0, &pcn_next_hop);
   if (pcn_next_hop.kind == PCN_HOP_TRANSPARENT) {
     pcn_md_keep(ctx, md, PCN_MD_LAZY);
     bpf_tail_call(ctx, &PCN_PANEL, pcn_next_hop.target);
@@ -103,10 +146,19 @@ static __always_inline int pcn_pkt_pass(pcn_ctx* ctx, struct pcn_metadata* md) {
   return pcn_go_to(ctx, md, &pcn_next_hop, PCN_MD_LAZY);
 }
 
-static __always_inline int pcn_pkt_drop(pcn_ctx* ctx, struct pcn_metadata* md) { return PCN_DROP; }
+/* Drops the packet; a trace shows the reason (PCN_DROP_REASON_USER and up: the cube's own). */
+static __always_inline int pcn_pkt_drop_reason(pcn_ctx* ctx, struct pcn_metadata* md, __u8 reason) {
+  PCN_TRACE_HOP(ctx, md, PCN_TRACE_DROP, reason, 0, 0);
+  return PCN_DROP;
+}
+
+static __always_inline int pcn_pkt_drop(pcn_ctx* ctx, struct pcn_metadata* md) {
+  return pcn_pkt_drop_reason(ctx, md, PCN_DROP_REASON_CUBE);
+}
 
 /* Continues in μcube `index` of this cube; returns only if it is not loaded (then drop). */
 static __always_inline int pcn_call_ucube(pcn_ctx* ctx, struct pcn_metadata* md, __u32 index) {
+  PCN_TRACE_HOP(ctx, md, PCN_TRACE_UCUBE, 0, (__u16)index, 0);
   pcn_md_store_changes(ctx, md);
   bpf_tail_call(ctx, &cube_ucubes, index);
   return PCN_DROP;
@@ -167,6 +219,7 @@ static __always_inline int pcn_ringbuf_packet(pcn_ctx* ctx, struct pcn_metadata*
  * cube may have set md->data[0..2] for it. The packet leaves the fast path. */
 static __always_inline int pcn_pkt_controller(pcn_ctx* ctx, struct pcn_metadata* md, __u8 reason) {
   struct pcn_cube_stats* stats = pcn_stats();
+  PCN_TRACE_HOP(ctx, md, PCN_TRACE_SLOWPATH, reason, 0, 0);
   md->reason = reason;
   pcn_md_identify(md);
 #ifdef PCN_HOOK_XDP

@@ -16,6 +16,7 @@
 #include <fmt/format.h>
 
 #include "cli/args.hpp"
+#include "cli/stream_command.hpp"
 #include "cli/plan.hpp"
 
 namespace pcn::cli {
@@ -32,58 +33,9 @@ T number_of(const std::string& flag, const std::string& text, T low) {
   return value;
 }
 
-// ---- signals: a flag and a pipe the stream's poll() watches ----
-int g_signal_pipe[2] = {-1, -1};
-volatile sig_atomic_t g_signal = 0;
-
-void on_signal(int signal) {
-  g_signal = signal;
-  int saved = errno;
-  if (g_signal_pipe[1] >= 0) [[maybe_unused]] auto n = ::write(g_signal_pipe[1], "x", 1);
-  errno = saved;
-}
-
-// Installs the handlers for the capture's life, restores the previous ones after.
-class signal_guard {
- public:
-  signal_guard() {
-    if (::pipe2(g_signal_pipe, O_CLOEXEC | O_NONBLOCK) != 0) g_signal_pipe[0] = g_signal_pipe[1] = -1;
-    struct sigaction sa {};
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    for (size_t i = 0; i < std::size(_signals); ++i) ::sigaction(_signals[i], &sa, &_previous[i]);
-    struct sigaction ignore {};
-    ignore.sa_handler = SIG_IGN;
-    ::sigaction(SIGPIPE, &ignore, &_previous_pipe);  // a reader of stdout that goes: EPIPE, then cleanup
-  }
-  ~signal_guard() {
-    for (size_t i = 0; i < std::size(_signals); ++i) ::sigaction(_signals[i], &_previous[i], nullptr);
-    ::sigaction(SIGPIPE, &_previous_pipe, nullptr);
-    for (int& fd : g_signal_pipe) {
-      if (fd >= 0) ::close(fd);
-      fd = -1;
-    }
-    g_signal = 0;
-  }
-  signal_guard(const signal_guard&) = delete;
-  signal_guard& operator=(const signal_guard&) = delete;
-
- private:
-  static constexpr int _signals[] = {SIGINT, SIGTERM, SIGHUP};
-  struct sigaction _previous[3] {};
-  struct sigaction _previous_pipe {};
-};
-
 std::string unique_name() {
   std::random_device random;
   return fmt::format("capture-{}-{:04x}", ::getpid(), random() & 0xffff);
-}
-
-std::string error_text(const http_response& res) {
-  json::value v = res.json();
-  if (v.is_object())
-    if (const json::value* m = v.get_object().if_contains("message"); m && m->is_string()) return std::string(m->get_string());
-  return res.body.empty() ? "HTTP " + std::to_string(res.status) : res.body;
 }
 
 // The type of the capture cube: what it is attached to must share it.

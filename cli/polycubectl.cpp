@@ -5,6 +5,7 @@
 #include <ostream>
 
 #include "cli/capture.hpp"
+#include "cli/trace.hpp"
 #include "cli/complete.hpp"
 #include "cli/help.hpp"
 #include "cli/output.hpp"
@@ -141,6 +142,14 @@ std::vector<endpoint> endpoints_of(const environment& env) {
 
 int run(std::span<const std::string> args, const environment& env, io& io) {
   if (!args.empty() && args.front() == "--complete") return complete(args.subspan(1), env, io);
+  if (!args.empty() && args.front() == "trace") {
+    try {
+      return run_trace(args.subspan(1), env, io);
+    } catch (const std::invalid_argument& e) {  // a bad POLYCUBECTL_URL
+      io.err << "polycubectl: POLYCUBECTL_URL: " << e.what() << "\n";
+      return exit_bad_input;
+    }
+  }
   if (!args.empty() && args.front() == "capture") {
     try {
       return run_capture(args.subspan(1), env, io);

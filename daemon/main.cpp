@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "api/datastore.hpp"
+#include "api/trace_routes.hpp"
 #include "api/framework_routes.hpp"
 #include "api/http_server.hpp"
 #include "api/management_routes.hpp"
@@ -144,6 +145,8 @@ task<int> run_daemon(const options& opts, signal_waiter& signals) {
   slow_options.busy_poll = std::chrono::microseconds(opts.slowpath_busy_poll_us);
   slowpath::slow_path slow(dp, slow_options);
   api::datastore store(dp);
+  dataplane::trace_hub traces(dp);
+  slow.set_trace_listener([&traces](const pcn_trace_event& e) { traces.on_event(e); });
   store.before_cube_removal([&slow](const dataplane::cube_base& c) { return slow.retire(c); });
   for (auto& service : cubes::builtin_services()) store.add_service(std::move(service));
   std::unique_ptr<api::config_file> saved;
@@ -158,6 +161,7 @@ task<int> run_daemon(const options& opts, signal_waiter& signals) {
   api::management_options management{.max_body_bytes = opts.max_body_bytes};
   api::add_framework_routes(routes, store, management);
   api::add_service_routes(routes, store, management);
+  api::add_trace_routes(routes, store, traces);
 
   unsigned shards = engine::instance().size();
   daemon_state state;

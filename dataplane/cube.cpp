@@ -102,6 +102,7 @@ bpf_object_file cube_base::load_object(elf_image image, const std::string& tag, 
   object.set_constant("pcn_transparent", static_cast<uint32_t>(_slots.size() > 1));  // (transparent() is virtual: not while constructing)
   object.set_constant("pcn_direction", static_cast<uint32_t>(direction));
   object.set_constant("pcn_next_hop", _next_hops[direction]);
+  object.set_constant("pcn_trace_hops", static_cast<uint32_t>(_datapath->tracing_hops()));
   for (const auto& c : constants) object.set_constant(c.name, c.value.data(), c.value.size());
   std::string dir = _datapath->cube_pin_dir(_name);
   for (const auto& map : object.map_names()) {

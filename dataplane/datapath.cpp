@@ -236,7 +236,7 @@ void datapath::adopt_previous_state() {
     for (auto [mode, id] : {std::pair{xdp_mode::skb, n.xdp_skb}, std::pair{xdp_mode::native, n.xdp_native}}) {
       if (!id || !program_name(id).starts_with(entry_program_kernel_name) || !program_uses_map(id, xdp_panel)) continue;
       hook_state& h = _hooks[n.ifindex];
-      h = hook_state{n.name, hook_family::xdp, mode, false, entry_instance{{}, nullptr, id}, std::nullopt};
+      h = hook_state{n.name, hook_family::xdp, mode, false, entry_instance{{}, {}, nullptr, id}, std::nullopt};
       log::info("datapath: found the XDP entry program of the previous run on {}", n.name);
     }
     for (auto [d, id] : {std::pair{tc_direction::ingress, n.tc_ingress}, std::pair{tc_direction::egress, n.tc_egress}}) {
@@ -245,7 +245,7 @@ void datapath::adopt_previous_state() {
       if (!prog.starts_with(entry_program_kernel_name) && !prog.starts_with(egress_program_kernel_name)) continue;
       if (!program_uses_map(id, tc_panel)) continue;
       hook_state& h = _hooks.try_emplace(n.ifindex, hook_state{n.name, hook_family::tc, xdp_mode::skb, false, {}, {}}).first->second;
-      (d == tc_direction::ingress ? h.ingress : h.egress) = entry_instance{{}, nullptr, id};
+      (d == tc_direction::ingress ? h.ingress : h.egress) = entry_instance{{}, {}, nullptr, id};
       log::info("datapath: found the TC {} entry program of the previous run on {}", d == tc_direction::ingress ? "ingress" : "egress", n.name);
     }
   }
@@ -441,10 +441,11 @@ void datapath::report_xdp_netdevs(const std::map<std::string, hook_plan>& plans)
 }
 
 std::unique_ptr<bpf_object_file> datapath::load_entry(hook_family family, tc_direction direction, const pcn_hop& hop,
-                                                      const std::string& netdev) const {
+                                                      const pcn_trace_filter& trace, const std::string& netdev) const {
   auto object = std::make_unique<bpf_object_file>(
       "pcn_entry_" + netdev, family == hook_family::xdp ? embedded_object<netdev_xdp>() : embedded_object<netdev_tc>());
   object->set_constant("pcn_first_hop", hop);
+  object->set_constant("pcn_trace", trace);
   for (const auto& map : object->map_names()) object->reuse_map(map, framework_map_fd(map));
   if (family == hook_family::tc) object->set_autoload(direction == tc_direction::ingress ? egress_program : entry_program, false);
   object->load();
@@ -453,10 +454,13 @@ std::unique_ptr<bpf_object_file> datapath::load_entry(hook_family family, tc_dir
 
 // Puts an entry program with this first hop on the netdev's hook: a fresh attach, or an
 // atomic replacement of what runs there (the previous instance, or the previous run's).
-void datapath::update_entry(int ifindex, hook_state& state, tc_direction direction, const pcn_hop& hop) {
+void datapath::update_entry(int ifindex, hook_state& state, tc_direction direction, const pcn_hop& hop,
+                            const pcn_trace_filter& trace) {
   auto& slot = direction == tc_direction::ingress ? state.ingress : state.egress;
-  if (slot && slot->object && std::memcmp(&slot->hop, &hop, sizeof hop) == 0) return;
-  auto object = load_entry(state.family, direction, hop, state.name);
+  if (slot && slot->object && std::memcmp(&slot->hop, &hop, sizeof hop) == 0 &&
+      std::memcmp(&slot->trace, &trace, sizeof trace) == 0)
+    return;
+  auto object = load_entry(state.family, direction, hop, trace, state.name);
   int fd = object->program_fd(direction == tc_direction::ingress ? entry_program : egress_program);
   if (state.family == hook_family::tc) {
     attach_tc(ifindex, state.name, direction, fd);  // replaces atomically when present
@@ -474,7 +478,7 @@ void datapath::update_entry(int ifindex, hook_state& state, tc_direction directi
   } else {
     replace_xdp(ifindex, state.name, attached_xdp_program(ifindex, state.mode), fd, state.mode);
   }
-  slot = entry_instance{hop, std::move(object), 0};
+  slot = entry_instance{hop, trace, std::move(object), 0};
 }
 
 void datapath::detach_entry(int ifindex, const hook_state& state, tc_direction direction) {
@@ -510,13 +514,71 @@ void datapath::sync_hooks(const std::map<std::string, hook_plan>& plans) {
     if (it == _hooks.end()) it = _hooks.emplace(ifindex, hook_state{name, plan.family, plan.mode, false, {}, {}}).first;
     hook_state& state = it->second;
     try {
-      update_entry(ifindex, state, tc_direction::ingress, plan.ingress);
-      if (plan.egress) update_entry(ifindex, state, tc_direction::egress, *plan.egress);
+      update_entry(ifindex, state, tc_direction::ingress, plan.ingress, plan.trace);
+      if (plan.egress) update_entry(ifindex, state, tc_direction::egress, *plan.egress, plan.trace);
     } catch (...) {
       if (!state.ingress) _hooks.erase(ifindex);
       throw;
     }
   }
+}
+
+void datapath::set_trace(const std::string& netdev, std::optional<pcn_trace_filter> filter) {
+  if (filter && !netdev_family(netdev))
+    throw topology_error(topology_error::kind::not_found, "trace " + netdev + ": no cube uses netdev " + netdev);
+  auto before = _traces;
+  if (filter) {
+    filter->enabled = 1;
+    _traces[netdev] = *filter;
+  } else if (!_traces.erase(netdev)) {
+    // Forgotten already (the netdev left the topology): the reports go with the last trace.
+    if (_traces.empty()) set_trace_hops(false);
+    return;
+  }
+  try {
+    // Cubes report hops before the first packet is flagged, and until the last one was.
+    if (!_traces.empty()) set_trace_hops(true);
+    rewire();
+    if (_traces.empty()) set_trace_hops(false);
+  } catch (...) {
+    _traces = std::move(before);
+    try {
+      rewire();
+      set_trace_hops(!_traces.empty());
+    } catch (const std::exception& e) {
+      log::error("datapath: restoring the entry programs of {} failed: {}", netdev, e.what());
+    }
+    throw;
+  }
+}
+
+// Reloads every cube with or without its hop reports (atomically, state kept).
+void datapath::set_trace_hops(bool on) {
+  if (_trace_hops == on) return;
+  _trace_hops = on;
+  std::vector<cube_base*> done;
+  try {
+    for (auto& [name, cube] : _cubes) {
+      cube->reload();
+      done.push_back(cube);
+    }
+  } catch (...) {
+    _trace_hops = !on;
+    for (cube_base* cube : done) {
+      try {
+        cube->reload();
+      } catch (const std::exception& e) {
+        log::error("datapath: reloading cube {} back: {}", cube->name(), e.what());
+      }
+    }
+    throw;
+  }
+}
+
+std::vector<std::string> datapath::traced_netdevs() const {
+  std::vector<std::string> out;
+  for (const auto& [netdev, _] : _traces) out.push_back(netdev);
+  return out;
 }
 
 }  // namespace pcn::dataplane

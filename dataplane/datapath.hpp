@@ -91,6 +91,18 @@ class datapath {
   int framework_map_fd(std::string_view map) const;
   bool is_framework_map(std::string_view map) const;
 
+  // ---- packet trace ----
+  // Traces the packets that enter through a netdev (ingress, and egress where TC runs an
+  // egress entry): its entry programs are reloaded with the filter (bpf/pcn_abi.h); nullopt
+  // stops. Throws topology_error: not_found when no entry program runs on the netdev.
+  // A netdev the topology stops using stops being traced.
+  void set_trace(const std::string& netdev, std::optional<pcn_trace_filter> filter);
+  bool traced(const std::string& netdev) const { return _traces.contains(netdev); }
+  // Whether cubes are loaded with their hop reports in (pcn_trace_hops): while any netdev
+  // is traced. Off, the reports are not in the programs at all.
+  bool tracing_hops() const { return _trace_hops; }
+  std::vector<std::string> traced_netdevs() const;
+
   // ---- netdev events (from rtnetlink) ----
   // The netdev disappeared: its ports go DOWN with their peer reset, the transparent
   // cubes on it are detached. Nothing is re-wired when it comes back.
@@ -130,9 +142,11 @@ class datapath {
     xdp_mode mode = xdp_mode::skb;
     pcn_hop ingress{};
     std::optional<pcn_hop> egress;  // TC, when the netdev has transparent cubes
+    pcn_trace_filter trace{};       // enabled: the entry programs flag what matches
   };
   struct entry_instance {  // an entry program loaded for one netdev and direction
     pcn_hop hop{};
+    pcn_trace_filter trace{};
     std::unique_ptr<bpf_object_file> object;  // null: adopted from a previous run
     uint32_t adopted_id = 0;
   };
@@ -186,11 +200,13 @@ class datapath {
   void load_framework_maps();
   void adopt_previous_state();
   std::unique_ptr<bpf_object_file> load_entry(hook_family family, tc_direction direction, const pcn_hop& hop,
-                                              const std::string& netdev) const;
+                                              const pcn_trace_filter& trace, const std::string& netdev) const;
   void sync_hooks(const std::map<std::string, hook_plan>& plans);
   void report_xdp_netdevs(const std::map<std::string, hook_plan>& plans);
-  void update_entry(int ifindex, hook_state& state, tc_direction direction, const pcn_hop& hop);
+  void update_entry(int ifindex, hook_state& state, tc_direction direction, const pcn_hop& hop,
+                    const pcn_trace_filter& trace);
   void detach_entry(int ifindex, const hook_state& state, tc_direction direction);
+  void set_trace_hops(bool on);
 
   datapath_options _options;
   bool _restoring = true;
@@ -205,6 +221,8 @@ class datapath {
   std::map<std::string, previous_cube, std::less<>> _previous;  // not (yet) re-adopted
   std::map<std::string, std::vector<transparent_cube*>> _chains;  // parent -> chain
   std::map<std::string, netdev_ref> _netdevs;  // every netdev the topology names
+  std::map<std::string, pcn_trace_filter, std::less<>> _traces;  // traced netdevs
+  bool _trace_hops = false;
 
   // What the kernel holds now (written by rewire, or found at start-up).
   std::map<std::pair<const cube_base*, uint16_t>, pcn_hop> _written_ports;

@@ -374,7 +374,8 @@ void datapath::rewire() {
   for (const auto& [name, ref] : _netdevs) {
     auto family = netdev_family(name);
     if (!family || ref.ifindex == 0) continue;
-    hook_plan plan{*family, *family == hook_family::xdp ? netdev_xdp_mode(name) : xdp_mode::skb, ingress_head(name), std::nullopt};
+    hook_plan plan{*family, *family == hook_family::xdp ? netdev_xdp_mode(name) : xdp_mode::skb, ingress_head(name), std::nullopt, {}};
+    if (auto traced = _traces.find(name); traced != _traces.end()) plan.trace = traced->second;
     if (*family == hook_family::tc && !chain_of(name).empty()) plan.egress = egress_head(name);
     if (*family == hook_family::xdp) devmap.insert(static_cast<uint32_t>(ref.ifindex));
     plans[name] = plan;
@@ -428,9 +429,10 @@ void datapath::rewire() {
     devmap_table.remove(*it);
     it = _written_devmap.erase(it);
   }
-  // Netdevs nothing refers to any more are forgotten.
+  // Netdevs nothing refers to any more are forgotten, and no longer traced.
   for (auto it = _netdevs.begin(); it != _netdevs.end();)
     it = netdev_family(it->first) ? std::next(it) : _netdevs.erase(it);
+  std::erase_if(_traces, [&plans](const auto& t) { return !plans.contains(t.first); });
 }
 
 }  // namespace pcn::dataplane

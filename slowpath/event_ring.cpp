@@ -37,6 +37,10 @@ int event_ring::dispatch(void* context, void* data, size_t size) {
       if (size >= sizeof(pcn_packet_event) && self->_handlers.on_packet) self->_handlers.on_packet(*static_cast<const pcn_packet_event*>(data));
       else if (size < sizeof(pcn_packet_event)) ++self->_malformed;
       break;
+    case PCN_EVENT_TRACE:
+      if (size >= sizeof(pcn_trace_event) && self->_handlers.on_trace) self->_handlers.on_trace(*static_cast<const pcn_trace_event*>(data));
+      else if (size < sizeof(pcn_trace_event)) ++self->_malformed;
+      break;
     default:
       ++self->_malformed;
   }

@@ -1,6 +1,6 @@
 #pragma once
 // The framework's ring buffer (pcn_events), consumed on a reactor: fast-path log messages,
-// notifications, and TC slow-path packets, each handed to its handler.
+// notifications, TC slow-path packets and packet-trace records, each handed to its handler.
 #include <cstdint>
 #include <functional>
 
@@ -17,6 +17,7 @@ struct event_handlers {
   std::function<void(const pcn_notify_event&)> on_notify;
   // The event is valid during the call only: copy what must outlive it.
   std::function<void(const pcn_packet_event&)> on_packet;
+  std::function<void(const pcn_trace_event&)> on_trace;
 };
 
 class event_ring {

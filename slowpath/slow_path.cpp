@@ -86,7 +86,11 @@ slow_path::slow_path(dataplane::datapath& dp, slow_path_options options)
       _events(dp.framework_map_fd(PCN_MAP_EVENTS),
               {.on_log = [this](const pcn_log_event& e) { on_log(e); },
                .on_notify = [this](const pcn_notify_event& e) { on_notify(e); },
-               .on_packet = [this](const pcn_packet_event& e) { on_ring_packet(e); }}) {
+               .on_packet = [this](const pcn_packet_event& e) { on_ring_packet(e); },
+               .on_trace =
+                   [this](const pcn_trace_event& e) {
+                     if (_trace_listener) _trace_listener(e);
+                   }}) {
   _raw.reset(::socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0));  // protocol 0: it receives nothing
   if (!_raw) throw std::system_error(errno, std::system_category(), "open the slow path's AF_PACKET socket");
   int sndbuf = 8 << 20;

@@ -16,13 +16,15 @@
 //                  the injection device (injection.hpp). Transmissions are batched: the
 //                  kernel is kicked once per batch of handlers.
 //   events:        log messages go to the daemon's log with their cube and level;
-//                  notifications to the cube's on_notify().
+//                  notifications to the cube's on_notify(); packet-trace records to the
+//                  trace listener (dataplane/trace.hpp).
 //
 // Everything runs on the datapath's shard and is polled by its io_uring (need_wakeup:
 // the reactor sleeps when there is nothing to do; a bounded busy poll after the last
 // packet is an option, off by default). Construct it after the datapath, on its shard;
 // run() serves until stopped; destroy it before the datapath.
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -91,6 +93,9 @@ class slow_path final : public dataplane::packet_io {
   packet allocate(std::span<const uint8_t> frame) override;
   bool run(task<void> work, dataplane::cube_base& owner) override;
 
+  // Where packet-trace records from the fast path go (null: nowhere).
+  void set_trace_listener(std::function<void(const pcn_trace_event&)> listener) { _trace_listener = std::move(listener); }
+
   // Changes busy_poll (see slow_path_options); from the next time a socket runs dry.
   void set_busy_poll(std::chrono::microseconds d) noexcept { _options.busy_poll = d; }
 
@@ -146,6 +151,7 @@ class slow_path final : public dataplane::packet_io {
   };
   unique_fd _raw;
   std::vector<raw_frame> _raw_queue;
+  std::function<void(const pcn_trace_event&)> _trace_listener;
   event_ring _events;
   uint64_t _handlers_running = 0;
   bool _running = false;

@@ -65,7 +65,8 @@ TEST_P(fastpath_events, log_messages_arrive_formatted_with_their_cube) {
                                                 levels.push_back(e.level);
                                               },
                                               .on_notify = {},
-                                              .on_packet = {}});
+                                              .on_packet = {},
+                                              .on_trace = {}});
   ring.consume();  // whatever an earlier test left
   messages.clear();
   run_master(hw, 0);
@@ -86,7 +87,8 @@ TEST_P(fastpath_events, messages_below_the_level_are_compiled_out) {
   ::testing::Test::RecordProperty("instructions_trace", static_cast<int>(with_trace));
   ::testing::Test::RecordProperty("instructions_info", static_cast<int>(at_info));
   int seen = 0;
-  slowpath::event_ring ring(dp->events_fd(), {.on_log = [&](const pcn_log_event&) { ++seen; }, .on_notify = {}, .on_packet = {}});
+  slowpath::event_ring ring(dp->events_fd(), {.on_log = [&](const pcn_log_event&) { ++seen; }, .on_notify = {}, .on_packet = {},
+                                              .on_trace = {}});
   ring.consume();
   seen = 0;
   run_master(hw, 0);

@@ -113,7 +113,8 @@ class router_fastpath : public dataplane_fixture {
     ring.emplace(dp().events_fd(), slowpath::event_handlers{
                                        .on_log = {},
                                        .on_notify = {},
-                                       .on_packet = [this](const pcn_packet_event& e) { tc_upcalls.push_back(e.metadata); }});
+                                       .on_packet = [this](const pcn_packet_event& e) { tc_upcalls.push_back(e.metadata); },
+                                       .on_trace = {}});
     ring->consume();
     tc_upcalls.clear();
   }

@@ -43,7 +43,8 @@ class recorder {
                        [this](const pcn_packet_event& e) {
                          _seen.packets.push_back(e.header);
                          _seen.packet_metadata.push_back(e.metadata);
-                       }}) {
+                       },
+                   .on_trace = {}}) {
     _ring.consume();
   }
   // What arrived since the last call.
