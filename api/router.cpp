@@ -21,6 +21,27 @@ const std::string& route_params::operator[](std::string_view name) const {
   throw std::out_of_range("route has no parameter '" + std::string(name) + "'");
 }
 
+std::optional<std::string> percent_decoded(std::string_view text, bool plus_is_space) {
+  std::string decoded;
+  decoded.reserve(text.size());
+  for (size_t k = 0; k < text.size(); ++k) {
+    if (text[k] == '+' && plus_is_space) {
+      decoded += ' ';
+      continue;
+    }
+    if (text[k] != '%') {
+      decoded += text[k];
+      continue;
+    }
+    int hi = k + 1 < text.size() ? hex_value(text[k + 1]) : -1;
+    int lo = k + 2 < text.size() ? hex_value(text[k + 2]) : -1;
+    if (hi < 0 || lo < 0) return std::nullopt;
+    decoded += static_cast<char>(hi * 16 + lo);
+    k += 2;
+  }
+  return decoded;
+}
+
 bool split_path(std::string_view path, std::vector<std::string>& segments) {
   segments.clear();
   size_t i = 0;
@@ -29,20 +50,9 @@ bool split_path(std::string_view path, std::vector<std::string>& segments) {
     if (i == path.size()) break;
     size_t end = path.find('/', i);
     if (end == std::string_view::npos) end = path.size();
-    std::string decoded;
-    decoded.reserve(end - i);
-    for (size_t k = i; k < end; ++k) {
-      if (path[k] != '%') {
-        decoded += path[k];
-        continue;
-      }
-      int hi = k + 1 < end ? hex_value(path[k + 1]) : -1;
-      int lo = k + 2 < end ? hex_value(path[k + 2]) : -1;
-      if (hi < 0 || lo < 0) return false;
-      decoded += static_cast<char>(hi * 16 + lo);
-      k += 2;
-    }
-    segments.push_back(std::move(decoded));
+    std::optional<std::string> decoded = percent_decoded(path.substr(i, end - i), false);
+    if (!decoded) return false;
+    segments.push_back(std::move(*decoded));
     i = end;
   }
   return true;

@@ -29,6 +29,10 @@ struct route_params {
 
 using handler = std::function<task<response>(const request&, const route_params&)>;
 
+// Text with its %XX escapes decoded (and '+' as a space in a query); nullopt when an
+// escape is malformed.
+std::optional<std::string> percent_decoded(std::string_view text, bool plus_is_space);
+
 // Splits a path into percent-decoded segments; false when an escape is malformed.
 bool split_path(std::string_view path, std::vector<std::string>& segments);
 

@@ -1,10 +1,10 @@
 #include "api/trace_routes.hpp"
 
 #include <boost/json/serialize.hpp>
-#include <cctype>
 #include <chrono>
 
 #include "api/control_call.hpp"
+#include "api/router.hpp"
 #include "api/framework_routes.hpp"
 #include "api/schema/error.hpp"
 #include "reactor/engine.hpp"
@@ -18,24 +18,6 @@ using schema::request_error;
 // How long a reader waits on the control shard for records before it looks at its client.
 constexpr auto stream_poll = 200ms;
 
-std::string percent_decoded(std::string_view in) {
-  std::string out;
-  for (size_t i = 0; i < in.size(); ++i) {
-    if (in[i] == '+') {
-      out += ' ';
-    } else if (in[i] == '%' && i + 2 < in.size() && std::isxdigit(static_cast<unsigned char>(in[i + 1])) &&
-               std::isxdigit(static_cast<unsigned char>(in[i + 2]))) {
-      out += static_cast<char>(std::stoi(std::string(in.substr(i + 1, 2)), nullptr, 16));
-      i += 2;
-    } else if (in[i] == '%') {
-      throw request_error(400, "filter", "malformed percent escape in the query");
-    } else {
-      out += in[i];
-    }
-  }
-  return out;
-}
-
 // The filter of the query (?filter=...); any other parameter is refused.
 std::string filter_of(std::string_view query) {
   std::string filter;
@@ -46,7 +28,9 @@ std::string filter_of(std::string_view query) {
     if (item.empty()) continue;
     if (!item.starts_with("filter="))
       throw request_error(400, std::string(item.substr(0, item.find('='))), "unknown query parameter (allowed: filter)");
-    filter = percent_decoded(item.substr(7));
+    std::optional<std::string> decoded = percent_decoded(item.substr(7), true);
+    if (!decoded) throw request_error(400, "filter", "malformed percent escape in the query");
+    filter = std::move(*decoded);
   }
   return filter;
 }

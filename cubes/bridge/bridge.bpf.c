@@ -62,31 +62,31 @@ static __always_inline int l2_flood_egress(struct xdp_md* ctx, __u32 port) {
 
 static __always_inline int handle_rx(pcn_ctx* ctx, struct pcn_metadata* md) {
   struct ethhdr* eth = pcn_data(ctx);
-  if ((void*)(eth + 1) > pcn_data_end(ctx)) return PCN_DROP;
+  if ((void*)(eth + 1) > pcn_data_end(ctx)) return pcn_pkt_drop(ctx, md);
   __u32 zero = 0;
   struct bridge_config* bc = bpf_map_lookup_elem(&bridge_config, &zero);
   struct l2_config* cfg = l2_config_get();
-  if (!bc || !cfg) return PCN_DROP;
+  if (!bc || !cfg) return pcn_pkt_drop(ctx, md);
   __u32 in_port = md->in_port;
   if (l2_is_link_local(eth->h_dest)) {
     if (bc->stp_enabled && eth->h_dest[5] == 0) return pcn_pkt_controller(ctx, md, L2_REASON_BPDU);
-    return PCN_DROP;
+    return pcn_pkt_drop(ctx, md);
   }
   struct bridge_port* p = bridge_port_get(in_port);
-  if (!p || p->state < BRIDGE_PORT_LEARNING) return PCN_DROP;
+  if (!p || p->state < BRIDGE_PORT_LEARNING) return pcn_pkt_drop(ctx, md);
 
   /* The frame's VLAN: its tag (a priority tag counts as none), or the port's untagged VLAN. */
   int tag = pcn_vlan_id(ctx);
   __u32 vlan = p->untagged_vlan;
   if (tag > 0) {
-    if ((__u32)tag != p->untagged_vlan && !bridge_tagged(p, (__u32)tag)) return PCN_DROP;
+    if ((__u32)tag != p->untagged_vlan && !bridge_tagged(p, (__u32)tag)) return pcn_pkt_drop(ctx, md);
     vlan = (__u32)tag;
   }
-  if (!vlan) return PCN_DROP;
+  if (!vlan) return pcn_pkt_drop(ctx, md);
 
   __u32 now = l2_now();
   l2_learn(eth->h_source, vlan, in_port, now);
-  if (p->state != BRIDGE_PORT_FORWARDING) return PCN_DROP;
+  if (p->state != BRIDGE_PORT_FORWARDING) return pcn_pkt_drop(ctx, md);
   if (!l2_is_group(eth->h_dest)) {
     int out = l2_lookup(cfg, eth->h_dest, vlan, now);
     pcn_log(ctx, md, PCN_LOG_TRACE, "bridge: %M vlan %u from port %u: port %d", pcn_mac(eth->h_dest), vlan, in_port, out);

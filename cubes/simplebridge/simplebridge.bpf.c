@@ -12,11 +12,11 @@ static __always_inline int l2_flood_egress(struct xdp_md* ctx, __u32 port) { ret
 
 static __always_inline int handle_rx(pcn_ctx* ctx, struct pcn_metadata* md) {
   struct ethhdr* eth = pcn_data(ctx);
-  if ((void*)(eth + 1) > pcn_data_end(ctx)) return PCN_DROP;
+  if ((void*)(eth + 1) > pcn_data_end(ctx)) return pcn_pkt_drop(ctx, md);
   struct l2_config* cfg = l2_config_get();
-  if (!cfg) return PCN_DROP;
+  if (!cfg) return pcn_pkt_drop(ctx, md);
   /* Link-local control frames (spanning tree, pause...) are for the bridge, which has no use for them. */
-  if (l2_is_link_local(eth->h_dest)) return PCN_DROP;
+  if (l2_is_link_local(eth->h_dest)) return pcn_pkt_drop(ctx, md);
   __u32 now = l2_now();
   l2_learn(eth->h_source, 0, md->in_port, now);
   if (!l2_is_group(eth->h_dest)) {
