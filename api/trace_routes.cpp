@@ -62,7 +62,7 @@ task<void> produce(dataplane::trace_hub* hub, std::string netdev, pcn_trace_filt
   for (;;) {
     auto take = [hub, session] { return next_batch(hub, session); };
     dataplane::trace_session::batch b = co_await on_shard(control_shard, std::move(take));
-    if (!b.lines.empty() && !co_await out.write(b.lines)) break;
+    if (!b.bytes.empty() && !co_await out.write(b.bytes)) break;
     if (b.ended || out.closed().cancel_requested()) break;
   }
   auto close = [hub, session] { hub->close(session); };

@@ -94,32 +94,6 @@ std::string trace_netdev_of(const datapath& dp, const std::string& target) {
   return p->peer();
 }
 
-// ---------------------------------------------------------------- sessions
-
-trace_session::batch trace_session::take() { return {std::exchange(_pending, {}), _ended}; }
-
-task<void> trace_session::wait(clock::duration timeout) {
-  if (!_pending.empty() || _ended) co_return;
-  cancel_source woken;
-  _waiting = &woken;
-  co_await sleep_for(timeout, &woken);
-  if (_waiting == &woken) _waiting = nullptr;
-}
-
-void trace_session::end() {
-  _ended = true;
-  if (cancel_source* w = std::exchange(_waiting, nullptr)) w->request_cancel();
-}
-
-void trace_session::push(std::string line) {
-  if (_pending.size() + line.size() > max_backlog) {
-    ++_drops;
-    return;
-  }
-  _pending += line;
-  if (cancel_source* w = std::exchange(_waiting, nullptr)) w->request_cancel();
-}
-
 // ---------------------------------------------------------------- hub
 
 trace_hub::~trace_hub() {
@@ -159,7 +133,7 @@ void trace_hub::on_event(const pcn_trace_event& e) {
     if (e.verdict == PCN_TRACE_ENTER) cpu = {++s->_packets, 0, -1, 0};
     if (cpu.packet == 0) continue;  // hops of a packet that entered before the session
     if (e.verdict != PCN_TRACE_ENTER && e.header.cube != cpu.cube) cpu.ucube = -1;
-    s->push(describe(e, *s, cpu));
+    s->report(describe(e, *s, cpu));
     if (e.verdict == PCN_TRACE_UCUBE) cpu.ucube = e.out_port;
     cpu.cube = e.header.cube;
   }

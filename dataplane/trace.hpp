@@ -14,9 +14,7 @@
 #include <vector>
 
 #include "bpf/pcn_abi.h"
-#include "reactor/cancel.hpp"
-#include "reactor/reactor.hpp"
-#include "reactor/task.hpp"
+#include "reactor/stream_backlog.hpp"
 
 namespace pcn::dataplane {
 
@@ -30,28 +28,20 @@ pcn_trace_filter parse_trace_filter(const std::string& text);
 // (not_found, invalid) naming the object.
 std::string trace_netdev_of(const datapath& dp, const std::string& target);
 
-class trace_session {
+// One client's trace: the JSON lines of its hops, queued for the client's reader.
+class trace_session : public stream_backlog {
  public:
   static constexpr size_t max_backlog = 1u << 20;
 
-  trace_session(std::string netdev, int ifindex) : _netdev(std::move(netdev)), _ifindex(ifindex) {}
+  trace_session(std::string netdev, int ifindex) : stream_backlog(max_backlog), _netdev(std::move(netdev)), _ifindex(ifindex) {}
   const std::string& netdev() const { return _netdev; }
   int ifindex() const { return _ifindex; }
 
-  struct batch {
-    std::string lines;  // JSON lines, one a hop
-    bool ended = false;
-  };
-  batch take();
-  // Until something is pending, the session ends, or `timeout`.
-  task<void> wait(clock::duration timeout);
-  void end();
-  bool ended() const { return _ended; }
-  uint64_t drops() const { return _drops; }
-
  private:
   friend class trace_hub;
-  void push(std::string line);
+  void report(const std::string& line) {
+    if (make_room(line.size())) push(line);
+  }
 
   struct cpu_state {
     uint64_t packet = 0;  // 0: no packet entered on this CPU yet
@@ -62,12 +52,8 @@ class trace_session {
 
   std::string _netdev;
   int _ifindex;
-  std::string _pending;
-  bool _ended = false;
-  uint64_t _drops = 0;
   uint64_t _packets = 0;
   std::map<uint32_t, cpu_state> _cpus;
-  cancel_source* _waiting = nullptr;
 };
 
 class trace_hub {

@@ -32,40 +32,6 @@ void encoder::append(std::string& out, capture::packet_record packet, const std:
   capture::append_packet(out, packet);
 }
 
-bool live_stream::make_room(size_t bytes) {
-  if (_pending.size() + bytes <= max_backlog) return true;
-  ++_drops;
-  return false;
-}
-
-void live_stream::push(std::string_view bytes) {
-  _pending.append(bytes);
-  wake();
-}
-
-live_stream::batch live_stream::take() {
-  batch b{std::move(_pending), _ended};
-  _pending.clear();
-  return b;
-}
-
-task<void> live_stream::wait(clock::duration timeout) {
-  if (!_pending.empty() || _ended) co_return;
-  cancel_source woken;
-  _waiting = &woken;
-  co_await sleep_for(timeout, &woken);
-  if (_waiting == &woken) _waiting = nullptr;
-}
-
-void live_stream::end() {
-  _ended = true;
-  wake();
-}
-
-void live_stream::wake() {
-  if (cancel_source* w = std::exchange(_waiting, nullptr)) w->request_cancel();
-}
-
 std::shared_ptr<live_stream> stream_hub::open(capture::file_format format) {
   if (_shut) return nullptr;
   return _streams.emplace_back(std::make_shared<live_stream>(format));

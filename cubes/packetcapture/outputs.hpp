@@ -13,6 +13,7 @@
 #include "capture/pcapng.hpp"
 #include "reactor/cancel.hpp"
 #include "reactor/reactor.hpp"
+#include "reactor/stream_backlog.hpp"
 #include "reactor/task.hpp"
 
 namespace pcn::cubes::pcap {
@@ -35,36 +36,15 @@ class encoder {
 };
 
 // A live stream's queue. The cube appends; the reader takes everything pending, or waits.
-class live_stream {
+class live_stream : public stream_backlog {
  public:
   static constexpr size_t max_backlog = 4u << 20;
 
-  explicit live_stream(capture::file_format format) : _encoder(format) {}
+  explicit live_stream(capture::file_format format) : stream_backlog(max_backlog), _encoder(format) {}
   encoder& format() { return _encoder; }
 
-  // Whether `bytes` more fit in the backlog; when not, the copy is counted as dropped.
-  bool make_room(size_t bytes);
-  void push(std::string_view bytes);
-  // What is pending (emptied), and whether the stream has ended (the cube is gone).
-  struct batch {
-    std::string bytes;
-    bool ended = false;
-  };
-  batch take();
-  // Until something is pending, the stream ends, or `timeout`.
-  task<void> wait(clock::duration timeout);
-  void end();
-  bool ended() const { return _ended; }
-  uint64_t drops() const { return _drops; }
-
  private:
-  void wake();
-
   encoder _encoder;
-  std::string _pending;
-  bool _ended = false;
-  uint64_t _drops = 0;
-  cancel_source* _waiting = nullptr;  // the reader's wait, to end it early
 };
 
 // A cube's live streams. Shared with their readers, which open and close streams through

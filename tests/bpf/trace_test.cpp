@@ -81,7 +81,7 @@ TEST_P(packet_trace, hops_in_order_with_their_verdicts_and_none_when_off) {
   for (const auto& h : hops) EXPECT_EQ(h.cpu, hops[0].cpu);
   for (size_t i = 1; i < hops.size(); ++i) EXPECT_LE(hops[i - 1].timestamp, hops[i].timestamp);
 
-  std::string lines = session->take().lines;
+  std::string lines = session->take().bytes;
   EXPECT_NE(lines.find(R"("packet":1,"hop":0)"), std::string::npos) << lines;
   EXPECT_NE(lines.find(R"("cube":"trth","ucube":"master","direction":"ingress","verdict":"pass","to":"trsf:p0")"), std::string::npos) << lines;
   EXPECT_NE(lines.find(R"("cube":"trsf","ucube":"master","port":"p0","direction":"ingress","out_port":"p1","verdict":"forward","to":"netdev )" + y.name()),
@@ -97,7 +97,7 @@ TEST_P(packet_trace, hops_in_order_with_their_verdicts_and_none_when_off) {
   EXPECT_EQ(hops[1].verdict, PCN_TRACE_DROP);
   EXPECT_EQ(hops[1].header.cube, c.th.slot());
   EXPECT_EQ(hops[1].reason, PCN_DROP_REASON_CUBE);
-  lines = session->take().lines;
+  lines = session->take().bytes;
   EXPECT_NE(lines.find(R"("cube":"trth","ucube":"master","direction":"ingress","verdict":"drop","reason":"dropped by the cube")"), std::string::npos) << lines;
   c.th.set_ingress_action(transparenthelloworld::action::pass);
 
