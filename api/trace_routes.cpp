@@ -44,7 +44,6 @@ task<dataplane::trace_session::batch> next_batch(dataplane::trace_hub* hub, std:
 // The functions handed to on_shard are named variables, moved (GCC 12 and lambda temporaries).
 task<void> produce(dataplane::trace_hub* hub, std::string netdev, pcn_trace_filter filter, body_stream& out) {
   std::shared_ptr<dataplane::trace_session> session;
-  std::string refused;
   auto open = [hub, netdev, filter]() -> std::pair<std::shared_ptr<dataplane::trace_session>, std::string> {
     try {
       return {hub->open(netdev, filter), {}};
