@@ -95,6 +95,7 @@ struct pcn_port_stats {
 #define PCN_MAP_EVENTS "pcn_events"
 #define PCN_MAP_XSKS "pcn_xsks"
 #define PCN_MAP_XSK_BASE "pcn_xsk_base"
+#define PCN_MAP_TRACE_ENTRIES "pcn_trace_entries"
 
 /* Log levels of the fast path, same order as the daemon's. */
 enum pcn_log_level {
@@ -155,19 +156,27 @@ struct pcn_packet_event {
   __u8 data[PCN_PACKET_EVENT_MAX];
 };
 
-/* Packet trace. The netdev entry program, loaded with a pcn_trace_filter that is enabled,
- * flags the packets that match (PCN_MD_TRACE) and reports their entry; from then on every
- * verdict helper of pcn_cube.h that sees the flag reports its hop. The records of one
- * packet come from one CPU, in order (a chain of tail calls runs without interruption),
- * between its PCN_TRACE_ENTER and its last hop. Disabled, the entry program has no trace
- * code at all (a load-time constant) and a helper tests one bit of the metadata. */
+/* Packet trace. A trace starts where packets enter a netdev or a cube port: the netdev's
+ * entry program, or the cube (or first transparent cube) where a traced port's packets
+ * arrive, flags the packets its filter matches (PCN_MD_TRACE) and reports their entry with
+ * the trace's id; from then on every verdict helper of pcn_cube.h that sees the flag
+ * reports its hop. The records of one packet come from one CPU, in order (a chain of tail
+ * calls runs without interruption), between its PCN_TRACE_ENTER and its last hop. With no
+ * trace running, programs are loaded without any trace code (load-time constants). */
 enum pcn_trace_verdict {
-  PCN_TRACE_ENTER = 0,    /* entered from netdev `ifindex` (header.direction); hop: the first */
+  PCN_TRACE_ENTER = 0,    /* entered the trace's netdev or port; reason: enum pcn_trace_entry;
+                           * hop: where it goes first */
   PCN_TRACE_FORWARD = 1,  /* a standard cube sent it out of port `out_port` to the hop */
   PCN_TRACE_PASS = 2,     /* a transparent cube let it go on to the hop */
   PCN_TRACE_DROP = 3,     /* dropped by the cube; reason: enum pcn_drop_reason or cube-defined */
   PCN_TRACE_SLOWPATH = 4, /* to the cube's slow path; reason: the cube's */
   PCN_TRACE_UCUBE = 5,    /* into μcube `out_port` of the same cube */
+};
+
+/* Whether a packet entering a traced port was traced already (by a trace it met before). */
+enum pcn_trace_entry {
+  PCN_TRACE_NEW_PACKET = 0,
+  PCN_TRACE_TRACED_ALREADY = 1,
 };
 
 enum pcn_drop_reason {
@@ -180,21 +189,37 @@ struct pcn_trace_event {
   struct pcn_event_header header; /* cube, direction, in_port of the hop */
   __u64 timestamp;                /* bpf_ktime_get_ns() */
   __u32 cpu;
-  __u32 ifindex;  /* the netdev the packet entered by */
+  __u32 ifindex;  /* the netdev the packet entered the datapath by */
   __u32 length;   /* of the packet at this hop */
   __u8 verdict;   /* enum pcn_trace_verdict */
   __u8 reason;
   __u16 out_port; /* FORWARD: the port; UCUBE: the μcube */
   struct pcn_hop hop; /* ENTER, FORWARD, PASS: where the packet goes next */
+  __u32 trace;        /* ENTER: the id of the trace that flagged it */
+  __u32 reserved;
 };
 
-/* Which packets entering a netdev are traced: all fields 0 but `enabled` match everything;
- * addresses and port in network order; `port` is either L4 port, `host` either address. */
+/* Which packets entering a netdev or port are traced: all fields 0 but `id` match
+ * everything; addresses and port in network order; `port` is either L4 port, `host` either
+ * address. */
 struct pcn_trace_filter {
-  __u8 enabled;
+  __u32 id; /* of the trace, reported at entry; 0: not traced */
   __u8 l4proto;
+  __u8 reserved;
   __u16 port;
   __u32 src;
   __u32 dst;
   __u32 host;
+};
+
+/* Where traced cube ports' packets enter: the cube (the port's, or the first transparent
+ * cube of its inbound chain) in panel slot `slot` of `family`, receiving on `port` (0 for a
+ * transparent cube). The cube is loaded with pcn_trace_entry set, and looks its port up. */
+#define PCN_MAX_TRACE_ENTRIES 256
+
+struct pcn_trace_entry_key {
+  __u32 slot;
+  __u16 port;
+  __u8 family; /* enum pcn_family */
+  __u8 reserved;
 };

@@ -52,33 +52,13 @@ struct {
   __uint(max_entries, 1 << 22);
 } pcn_events SEC(".maps");
 
-/* One record of a traced packet (PCN_MD_TRACE) into the events ring; lost when it is full. */
-static __always_inline void pcn_trace_emit(pcn_ctx* ctx, __u16 cube, __u8 direction, __u16 in_port, __u8 verdict,
-                                           __u8 reason, __u16 out_port, const volatile struct pcn_hop* hop) {
-  struct pcn_trace_event* ev = bpf_ringbuf_reserve(&pcn_events, sizeof(*ev), 0);
-  if (!ev) return;
-  ev->header.kind = PCN_EVENT_TRACE;
-  ev->header.family = PCN_FAMILY;
-  ev->header.direction = direction;
-  ev->header.cube = cube;
-  ev->header.port = in_port;
-  ev->timestamp = bpf_ktime_get_ns();
-  ev->cpu = bpf_get_smp_processor_id();
-  ev->ifindex = pcn_ingress_ifindex(ctx);
-  ev->length = pcn_packet_length(ctx);
-  ev->verdict = verdict;
-  ev->reason = reason;
-  ev->out_port = out_port;
-  if (hop) {
-    ev->hop.kind = hop->kind;
-    ev->hop.direction = hop->direction;
-    ev->hop.port = hop->port;
-    ev->hop.target = hop->target;
-  } else {
-    __builtin_memset(&ev->hop, 0, sizeof(ev->hop));
-  }
-  bpf_ringbuf_submit(ev, 0);
-}
+/* Traced cube ports: where their packets enter, and the trace's filter (bpf/pcn_trace.h). */
+struct {
+  __uint(type, BPF_MAP_TYPE_HASH);
+  __uint(max_entries, PCN_MAX_TRACE_ENTRIES);
+  __type(key, struct pcn_trace_entry_key);
+  __type(value, struct pcn_trace_filter);
+} pcn_trace_entries SEC(".maps");
 
 /* Where the md a hop is given comes from, which says how to keep it across a tail call. */
 enum pcn_md_origin {

@@ -29,6 +29,7 @@ std::string hop_line(const json::object& hop) {
   if (hop.contains("port")) where += ":" + text(hop, "port");
   if (hop.contains("ucube") && text(hop, "ucube") != "master") where += " ucube " + text(hop, "ucube");
   std::string line = "  " + text(hop, "hop") + "  " + where + " (" + text(hop, "direction") + ")  " + text(hop, "verdict");
+  if (hop.contains("from")) line += " from " + text(hop, "from");
   if (hop.contains("out_port")) line += " out of " + text(hop, "out_port");
   if (hop.contains("to")) line += " -> " + text(hop, "to");
   if (hop.contains("reason")) line += " [" + text(hop, "reason") + "]";

@@ -103,6 +103,7 @@ bpf_object_file cube_base::load_object(elf_image image, const std::string& tag, 
   object.set_constant("pcn_direction", static_cast<uint32_t>(direction));
   object.set_constant("pcn_next_hop", _next_hops[direction]);
   object.set_constant("pcn_trace_hops", static_cast<uint32_t>(_datapath->tracing_hops()));
+  object.set_constant("pcn_trace_entry", (_trace_entry_directions >> direction) & 1u);
   for (const auto& c : constants) object.set_constant(c.name, c.value.data(), c.value.size());
   std::string dir = _datapath->cube_pin_dir(_name);
   for (const auto& map : object.map_names()) {
@@ -194,29 +195,28 @@ void cube_base::reload() {
   std::swap(fresh, _instances);
 }
 
-void cube_base::set_next_hops(const std::array<pcn_hop, 2>& hops) {
-  if (std::memcmp(hops.data(), _next_hops.data(), sizeof hops) == 0) return;
-  auto previous = _next_hops;
-  _next_hops = hops;
+template <typename T>
+void cube_base::reload_with(T& field, const T& value) {
+  if (std::memcmp(&field, &value, sizeof value) == 0) return;
+  T previous = field;
+  field = value;
   try {
     reload();
   } catch (...) {
-    _next_hops = previous;
+    field = previous;
     throw;
   }
 }
+
+void cube_base::set_next_hops(const std::array<pcn_hop, 2>& hops) { reload_with(_next_hops, hops); }
+
+void cube_base::set_trace_entry_directions(uint32_t directions) { reload_with(_trace_entry_directions, directions); }
 
 void cube_base::set_log_level(log::level level) {
   if (level == _log_level) return;
   log::level previous = _log_level;
   uint32_t before = verified_instructions(master_fd());
-  _log_level = level;
-  try {
-    reload();
-  } catch (...) {
-    _log_level = previous;
-    throw;
-  }
+  reload_with(_log_level, level);
   // Messages below the level are gone from the programs: show what that saved.
   log::info("cube {}: log level {} -> {}: master μcube {} -> {} instructions", _name, log::to_string(previous),
             log::to_string(level), before, verified_instructions(master_fd()));

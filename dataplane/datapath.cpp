@@ -29,7 +29,8 @@ constexpr std::string_view egress_program = "pcn_netdev_egress";
 constexpr std::string_view entry_program_kernel_name = "pcn_netdev_ingr";
 constexpr std::string_view egress_program_kernel_name = "pcn_netdev_egre";
 
-const char* framework_maps[] = {PCN_MAP_XDP_PANEL, PCN_MAP_TC_PANEL, PCN_MAP_DEVMAP, PCN_MAP_EVENTS, PCN_MAP_XSKS, PCN_MAP_XSK_BASE};
+const char* framework_maps[] = {PCN_MAP_XDP_PANEL, PCN_MAP_TC_PANEL, PCN_MAP_DEVMAP, PCN_MAP_EVENTS, PCN_MAP_XSKS, PCN_MAP_XSK_BASE,
+                                PCN_MAP_TRACE_ENTRIES};
 
 std::string errno_text(int err) { return std::system_category().message(err); }
 
@@ -226,6 +227,9 @@ void datapath::adopt_previous_state() {
       else free_slot(f, slot);  // its cube is gone
     }
   for (auto& [k, v] : table<uint32_t, bpf_devmap_val>(framework_map_fd(PCN_MAP_DEVMAP), PCN_MAP_DEVMAP).entries()) _written_devmap.insert(k);
+  // No trace outlives the run that started it.
+  table<pcn_trace_entry_key, pcn_trace_filter> trace_entries(framework_map_fd(PCN_MAP_TRACE_ENTRIES), PCN_MAP_TRACE_ENTRIES);
+  for (auto& [k, v] : trace_entries.entries()) trace_entries.remove(k);
 
   // Entry programs a previous run attached keep forwarding until the topology wants the
   // netdev (they are then replaced atomically by this run's) or finish_restore() finds it
@@ -523,18 +527,32 @@ void datapath::sync_hooks(const std::map<std::string, hook_plan>& plans) {
   }
 }
 
-void datapath::set_trace(const std::string& netdev, std::optional<pcn_trace_filter> filter) {
-  if (filter && !netdev_family(netdev))
-    throw topology_error(topology_error::kind::not_found, "trace " + netdev + ": no cube uses netdev " + netdev);
-  auto before = _traces;
-  if (filter) {
-    filter->enabled = 1;
-    _traces[netdev] = *filter;
-  } else if (!_traces.erase(netdev)) {
-    // Forgotten already (the netdev left the topology): the reports go with the last trace.
+void datapath::start_trace(const std::string& target, const pcn_trace_filter& filter) {
+  if (!filter.id) throw std::invalid_argument("trace " + target + ": a trace needs an id");
+  if (is_cube_port_name(target) ? !find_port(target) : !netdev_family(target))
+    throw topology_error(topology_error::kind::not_found,
+                         "trace " + target + ": " + (is_cube_port_name(target) ? "no port " + target : "no cube uses netdev " + target));
+  if (traced(target)) throw topology_error(topology_error::kind::conflict, "trace " + target + ": " + target + " is being traced already");
+  auto traces = _traces;
+  traces[target] = filter;
+  change_traces(target, std::move(traces));
+}
+
+void datapath::stop_trace(const std::string& target, uint32_t id) {
+  auto it = _traces.find(target);
+  if (it == _traces.end() || it->second.id != id) {
+    // Forgotten already (it left the topology): the reports go with the last trace.
     if (_traces.empty()) set_trace_hops(false);
     return;
   }
+  auto traces = _traces;
+  traces.erase(target);
+  change_traces(target, std::move(traces));
+}
+
+// Entry programs and cubes loaded for the traces wanted, or as they were if that fails.
+void datapath::change_traces(const std::string& target, std::map<std::string, pcn_trace_filter, std::less<>> traces) {
+  auto before = std::exchange(_traces, std::move(traces));
   try {
     // Cubes report hops before the first packet is flagged, and until the last one was.
     if (!_traces.empty()) set_trace_hops(true);
@@ -546,7 +564,7 @@ void datapath::set_trace(const std::string& netdev, std::optional<pcn_trace_filt
       rewire();
       set_trace_hops(!_traces.empty());
     } catch (const std::exception& e) {
-      log::error("datapath: restoring the entry programs of {} failed: {}", netdev, e.what());
+      log::error("datapath: restoring the trace entries of {} failed: {}", target, e.what());
     }
     throw;
   }
@@ -575,10 +593,47 @@ void datapath::set_trace_hops(bool on) {
   }
 }
 
-std::vector<std::string> datapath::traced_netdevs() const {
+std::vector<std::string> datapath::traced_targets() const {
   std::vector<std::string> out;
-  for (const auto& [netdev, _] : _traces) out.push_back(netdev);
+  for (const auto& [target, _] : _traces) out.push_back(target);
   return out;
+}
+
+// Writes where traced cube ports' packets arrive: new entries first, then the cubes there
+// reloaded with (or without) the lookup, then the entries no trace wants any more.
+void datapath::write_trace_entries(const std::map<trace_entry_key, pcn_trace_filter>& entries) {
+  table<pcn_trace_entry_key, pcn_trace_filter> map(framework_map_fd(PCN_MAP_TRACE_ENTRIES), PCN_MAP_TRACE_ENTRIES);
+  auto key_of = [](const trace_entry_key& k) {
+    pcn_trace_entry_key key{};
+    key.family = std::get<0>(k);
+    key.slot = std::get<1>(k);
+    key.port = std::get<2>(k);
+    return key;
+  };
+  std::map<cube_base*, uint32_t> directions;
+  for (const auto& [name, c] : _cubes) directions[c] = 0;
+  for (const auto& [k, filter] : entries) {
+    auto written = _written_trace_entries.find(k);
+    if (written == _written_trace_entries.end() || std::memcmp(&written->second, &filter, sizeof filter) != 0) {
+      map.set(key_of(k), filter);
+      _written_trace_entries[k] = filter;
+    }
+    auto family = std::get<0>(k) == PCN_FAMILY_TC ? hook_family::tc : hook_family::xdp;
+    if (cube_base* c = find_cube(family, std::get<1>(k))) {
+      const auto& slots = c->_slots;
+      auto d = std::find(slots.begin(), slots.end(), std::get<1>(k)) - slots.begin();
+      directions[c] |= 1u << d;
+    }
+  }
+  for (const auto& [c, d] : directions) c->set_trace_entry_directions(d);
+  for (auto it = _written_trace_entries.begin(); it != _written_trace_entries.end();) {
+    if (entries.contains(it->first)) {
+      ++it;
+      continue;
+    }
+    map.remove(key_of(it->first));
+    it = _written_trace_entries.erase(it);
+  }
 }
 
 }  // namespace pcn::dataplane

@@ -14,6 +14,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "bpf/pcn_abi.h"
@@ -92,16 +93,24 @@ class datapath {
   bool is_framework_map(std::string_view map) const;
 
   // ---- packet trace ----
-  // Traces the packets that enter through a netdev (ingress, and egress where TC runs an
-  // egress entry): its entry programs are reloaded with the filter (bpf/pcn_abi.h); nullopt
-  // stops. Throws topology_error: not_found when no entry program runs on the netdev.
-  // A netdev the topology stops using stops being traced.
-  void set_trace(const std::string& netdev, std::optional<pcn_trace_filter> filter);
-  bool traced(const std::string& netdev) const { return _traces.contains(netdev); }
-  // Whether cubes are loaded with their hop reports in (pcn_trace_hops): while any netdev
+  // Traces the packets that enter through a netdev (its entry programs: ingress, and egress
+  // where TC runs an egress entry) or a cube port ("cube:port": where its packets arrive,
+  // the port's cube or the first transparent cube of its inbound chain), flagging those
+  // the filter (bpf/pcn_abi.h, with the trace's id) matches. Throws topology_error:
+  // not_found when no entry program runs on the netdev, or no such port; conflict when it
+  // is traced already. A netdev the topology stops using, or a port removed, stops being
+  // traced; stop_trace() then only turns the hop reports off after the last trace.
+  void start_trace(const std::string& target, const pcn_trace_filter& filter);
+  void stop_trace(const std::string& target, uint32_t id);
+  bool traced(const std::string& target) const { return _traces.contains(target); }
+  uint32_t trace_id(const std::string& target) const {  // 0: not traced
+    auto it = _traces.find(target);
+    return it == _traces.end() ? 0 : it->second.id;
+  }
+  // Whether cubes are loaded with their hop reports in (pcn_trace_hops): while anything
   // is traced. Off, the reports are not in the programs at all.
   bool tracing_hops() const { return _trace_hops; }
-  std::vector<std::string> traced_netdevs() const;
+  std::vector<std::string> traced_targets() const;
 
   // ---- netdev events (from rtnetlink) ----
   // The netdev disappeared: its ports go DOWN with their peer reset, the transparent
@@ -142,7 +151,7 @@ class datapath {
     xdp_mode mode = xdp_mode::skb;
     pcn_hop ingress{};
     std::optional<pcn_hop> egress;  // TC, when the netdev has transparent cubes
-    pcn_trace_filter trace{};       // enabled: the entry programs flag what matches
+    pcn_trace_filter trace{};       // id set: the entry programs flag what matches
   };
   struct entry_instance {  // an entry program loaded for one netdev and direction
     pcn_hop hop{};
@@ -207,6 +216,9 @@ class datapath {
                     const pcn_trace_filter& trace);
   void detach_entry(int ifindex, const hook_state& state, tc_direction direction);
   void set_trace_hops(bool on);
+  void change_traces(const std::string& target, std::map<std::string, pcn_trace_filter, std::less<>> traces);
+  using trace_entry_key = std::tuple<uint8_t, uint32_t, uint16_t>;  // family, slot, port
+  void write_trace_entries(const std::map<trace_entry_key, pcn_trace_filter>& entries);
 
   datapath_options _options;
   bool _restoring = true;
@@ -221,12 +233,13 @@ class datapath {
   std::map<std::string, previous_cube, std::less<>> _previous;  // not (yet) re-adopted
   std::map<std::string, std::vector<transparent_cube*>> _chains;  // parent -> chain
   std::map<std::string, netdev_ref> _netdevs;  // every netdev the topology names
-  std::map<std::string, pcn_trace_filter, std::less<>> _traces;  // traced netdevs
+  std::map<std::string, pcn_trace_filter, std::less<>> _traces;  // by netdev or "cube:port"
   bool _trace_hops = false;
 
   // What the kernel holds now (written by rewire, or found at start-up).
   std::map<std::pair<const cube_base*, uint16_t>, pcn_hop> _written_ports;
   std::set<uint32_t> _written_devmap;
+  std::map<trace_entry_key, pcn_trace_filter> _written_trace_entries;
   std::map<int, hook_state> _hooks;  // by ifindex
   std::map<std::string, std::string> _xdp_modes_seen;  // netdev -> how its XDP entry was attached
 

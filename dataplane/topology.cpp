@@ -295,6 +295,7 @@ void datapath::port_added(port&) { rewire(); }
 
 void datapath::port_removed(port& p) {
   if (_keep_kernel_state) return;
+  _traces.erase(p.path());  // its trace ends with it (the session sees it at its next reap)
   change([&] {
     if (port* q = linked_peer(p)) q->_peer.clear();
     p._peer.clear();
@@ -371,6 +372,14 @@ void datapath::rewire() {
       successors[members[i]] = next;
     }
   }
+  std::map<trace_entry_key, pcn_trace_filter> trace_entries;
+  for (const auto& [target, filter] : _traces) {
+    port* p = is_cube_port_name(target) ? find_port(target) : nullptr;
+    if (!p) continue;
+    pcn_hop head = inbound_head(*p);  // where the port's packets arrive
+    uint8_t family = p->owner().family() == hook_family::tc ? PCN_FAMILY_TC : PCN_FAMILY_XDP;
+    trace_entries[{family, head.target, head.port}] = filter;
+  }
   for (const auto& [name, ref] : _netdevs) {
     auto family = netdev_family(name);
     if (!family || ref.ifindex == 0) continue;
@@ -399,6 +408,7 @@ void datapath::rewire() {
     key.first->get_table<uint32_t, pcn_hop>("cube_ports").set(key.second, v);
     _written_ports[key] = v;
   }
+  write_trace_entries(trace_entries);
   sync_hooks(plans);
   report_xdp_netdevs(plans);
   for (const auto& [name, c] : _cubes)
@@ -432,7 +442,7 @@ void datapath::rewire() {
   // Netdevs nothing refers to any more are forgotten, and no longer traced.
   for (auto it = _netdevs.begin(); it != _netdevs.end();)
     it = netdev_family(it->first) ? std::next(it) : _netdevs.erase(it);
-  std::erase_if(_traces, [&plans](const auto& t) { return !plans.contains(t.first); });
+  std::erase_if(_traces, [&plans](const auto& t) { return !is_cube_port_name(t.first) && !plans.contains(t.first); });
 }
 
 }  // namespace pcn::dataplane

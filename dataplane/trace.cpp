@@ -79,19 +79,23 @@ pcn_trace_filter parse_trace_filter(const std::string& text) {
   return f;
 }
 
-std::string trace_netdev_of(const datapath& dp, const std::string& target) {
+std::string trace_target_of(const datapath& dp, const std::string& target) {
+  std::string traced = target;
   if (target.find(':') == std::string::npos) {
     if (!::if_nametoindex(target.c_str())) throw topology_error(topology_error::kind::not_found, "trace " + target + ": netdev " + target + " does not exist");
-    return target;
+    if (!dp.netdevs_in_use().contains(target))
+      throw topology_error(topology_error::kind::not_found, "trace " + target + ": no cube uses netdev " + target);
+  } else {
+    port* p = dp.find_port(target);
+    if (!p) throw topology_error(topology_error::kind::not_found, "trace " + target + ": port " + target + " does not exist");
+    if (p->peer().empty())
+      throw topology_error(topology_error::kind::invalid, "trace " + target + ": port " + target + " is not connected");
+    // A port on a netdev is traced from the netdev's entry: its transparent cubes show too.
+    traced = p->peer().find(':') == std::string::npos ? p->peer() : p->path();
   }
-  port* p = dp.find_port(target);
-  if (!p) throw topology_error(topology_error::kind::not_found, "trace " + target + ": port " + target + " does not exist");
-  if (p->peer().empty())
-    throw topology_error(topology_error::kind::invalid, "trace " + target + ": port " + target + " is not connected");
-  if (p->peer().find(':') != std::string::npos)
-    throw topology_error(topology_error::kind::invalid, "trace " + target + ": port " + target + " is connected to cube port " +
-                                                            p->peer() + "; a trace starts where packets enter, at a netdev");
-  return p->peer();
+  if (dp.traced(traced))
+    throw topology_error(topology_error::kind::conflict, "trace " + target + ": " + traced + " is being traced already");
+  return traced;
 }
 
 // ---------------------------------------------------------------- hub
@@ -100,39 +104,57 @@ trace_hub::~trace_hub() {
   for (auto& s : _sessions) s->end();
 }
 
-std::shared_ptr<trace_session> trace_hub::open(const std::string& netdev, const pcn_trace_filter& filter) {
-  if (_dp.traced(netdev))
-    throw topology_error(topology_error::kind::conflict, "trace " + netdev + ": netdev " + netdev + " is being traced already");
-  int ifindex = static_cast<int>(::if_nametoindex(netdev.c_str()));
-  if (!ifindex) throw topology_error(topology_error::kind::not_found, "trace " + netdev + ": netdev " + netdev + " does not exist");
-  _dp.set_trace(netdev, filter);
-  return _sessions.emplace_back(std::make_shared<trace_session>(netdev, ifindex));
+std::shared_ptr<trace_session> trace_hub::open(const std::string& target, const pcn_trace_filter& filter) {
+  pcn_trace_filter f = filter;
+  if (++_last_id == 0) ++_last_id;  // 0 means untraced
+  f.id = _last_id;
+  _dp.start_trace(target, f);
+  return _sessions.emplace_back(std::make_shared<trace_session>(target, f.id));
 }
 
 void trace_hub::close(const std::shared_ptr<trace_session>& session) {
   std::erase(_sessions, session);
   session->end();
-  if (_dp.traced(session->netdev())) _dp.set_trace(session->netdev(), std::nullopt);
+  _dp.stop_trace(session->target(), session->id());
 }
 
 void trace_hub::reap() {
   for (auto& s : _sessions)
-    if (!s->ended() && !_dp.traced(s->netdev())) s->end();
+    if (!s->ended() && _dp.trace_id(s->target()) != s->id()) s->end();
 }
 
 std::vector<std::string> trace_hub::sessions() const {
   std::vector<std::string> out;
-  for (const auto& s : _sessions) out.push_back(s->netdev());
+  for (const auto& s : _sessions) out.push_back(s->target());
   return out;
 }
 
-void trace_hub::on_event(const pcn_trace_event& e) {
+// A packet entered a trace's netdev or port. A packet new to tracing starts afresh on its
+// CPU for every session; one traced already goes on in the sessions that follow it, and
+// now in this one too.
+void trace_hub::enter(const pcn_trace_event& e) {
+  const bool new_packet = e.reason == PCN_TRACE_NEW_PACKET;
   for (auto& s : _sessions) {
-    if (s->ended() || static_cast<int>(e.ifindex) != s->ifindex()) continue;
+    if (s->ended()) continue;
     auto& cpu = s->_cpus[e.cpu];
-    if (e.verdict == PCN_TRACE_ENTER) cpu = {++s->_packets, 0, -1, 0};
-    if (cpu.packet == 0) continue;  // hops of a packet that entered before the session
-    if (e.verdict != PCN_TRACE_ENTER && e.header.cube != cpu.cube) cpu.ucube = -1;
+    if (s->id() != e.trace) {
+      if (new_packet) cpu.packet = 0;
+      continue;
+    }
+    if (new_packet || cpu.packet == 0) cpu = {++s->_packets, 0, -1, 0};  // else: met this port again
+    s->report(describe(e, *s, cpu));
+    cpu.cube = e.header.cube;
+  }
+}
+
+void trace_hub::on_event(const pcn_trace_event& e) {
+  if (e.verdict == PCN_TRACE_ENTER) return enter(e);
+  for (auto& s : _sessions) {
+    if (s->ended()) continue;
+    auto it = s->_cpus.find(e.cpu);
+    if (it == s->_cpus.end() || it->second.packet == 0) continue;  // not a packet this session follows
+    auto& cpu = it->second;
+    if (e.header.cube != cpu.cube) cpu.ucube = -1;
     s->report(describe(e, *s, cpu));
     if (e.verdict == PCN_TRACE_UCUBE) cpu.ucube = e.out_port;
     cpu.cube = e.header.cube;
@@ -166,7 +188,7 @@ std::string trace_hub::describe(const pcn_trace_event& e, trace_session& s, trac
   std::string line = fmt::format(R"({{"packet":{},"hop":{},"timestamp":{},"length":{},)", cpu.packet, cpu.hop++, e.timestamp, e.length);
   std::string verdict, reason, to;
   if (e.verdict == PCN_TRACE_ENTER) {
-    line += fmt::format(R"("netdev":"{}","direction":"{}",)", s.netdev(), direction_name(e.header.direction));
+    line += describe_entry(e, s);
     verdict = "enter";
     to = hop_target(family, e.hop);
   } else {
@@ -206,6 +228,16 @@ std::string trace_hub::describe(const pcn_trace_event& e, trace_session& s, trac
   if (!to.empty()) line += fmt::format(R"(,"to":"{}")", to);
   if (!reason.empty()) line += fmt::format(R"(,"reason":"{}")", reason);
   return line + "}\n";
+}
+
+// Where the packet entered: the session's netdev, or its port and the netdev the packet
+// came into the datapath by.
+std::string trace_hub::describe_entry(const pcn_trace_event& e, const trace_session& s) const {
+  const std::string& target = s.target();
+  size_t colon = target.find(':');
+  if (colon == std::string::npos) return fmt::format(R"("netdev":"{}","direction":"{}",)", target, direction_name(e.header.direction));
+  return fmt::format(R"("cube":"{}","port":"{}","direction":"ingress","from":"netdev {}",)", target.substr(0, colon),
+                     target.substr(colon + 1), netdev_name(e.ifindex));
 }
 
 }  // namespace pcn::dataplane

@@ -1,11 +1,12 @@
 #pragma once
-// Packet trace: the records the fast path emits for packets flagged at a traced netdev's
-// entry (bpf/pcn_abi.h, struct pcn_trace_event), turned into JSON lines that name cubes,
-// ports and netdevs, for the sessions that asked for them.
+// Packet trace: the records the fast path emits for packets flagged where a trace starts
+// (bpf/pcn_abi.h, struct pcn_trace_event), turned into JSON lines that name cubes, ports
+// and netdevs, for the sessions that asked for them.
 //
-// A session traces one netdev (datapath::set_trace). Records reach the hub through the
-// framework's ring buffer (the slow path's event ring); those of one packet come from one
-// CPU, in order, after its PCN_TRACE_ENTER: each CPU's current packet numbers the hops.
+// A session traces one netdev or cube port (datapath::set_trace) under an id of its own.
+// Records reach the hub through the framework's ring buffer (the slow path's event ring);
+// those of one packet come from one CPU, in order, after the PCN_TRACE_ENTER that names
+// the session: each CPU's current packet, per session, numbers the hops.
 // Everything runs on the datapath's shard; readers on other shards hop there.
 #include <cstdint>
 #include <map>
@@ -24,18 +25,20 @@ class datapath;
 // "proto N", joined by "and" (IPv4 only). Throws std::invalid_argument naming what is wrong.
 pcn_trace_filter parse_trace_filter(const std::string& text);
 
-// Where a netdev's packets are traced for a "cube:port" or a netdev; throws topology_error
-// (not_found, invalid) naming the object.
-std::string trace_netdev_of(const datapath& dp, const std::string& target);
+// What is traced for a "cube:port" or a netdev: the netdev itself, a port's netdev (a
+// trace then starts at the netdev's entry, its transparent cubes included) or a port
+// linked to another cube's ("cube:port"). Throws topology_error naming the object:
+// not_found, invalid (a port not connected), conflict (traced already).
+std::string trace_target_of(const datapath& dp, const std::string& target);
 
 // One client's trace: the JSON lines of its hops, queued for the client's reader.
 class trace_session : public stream_backlog {
  public:
   static constexpr size_t max_backlog = 1u << 20;
 
-  trace_session(std::string netdev, int ifindex) : stream_backlog(max_backlog), _netdev(std::move(netdev)), _ifindex(ifindex) {}
-  const std::string& netdev() const { return _netdev; }
-  int ifindex() const { return _ifindex; }
+  trace_session(std::string target, uint32_t id) : stream_backlog(max_backlog), _target(std::move(target)), _id(id) {}
+  const std::string& target() const { return _target; }  // a netdev or "cube:port"
+  uint32_t id() const { return _id; }
 
  private:
   friend class trace_hub;
@@ -50,8 +53,8 @@ class trace_session : public stream_backlog {
     uint16_t cube = 0;    // slot of the cube of the last hop
   };
 
-  std::string _netdev;
-  int _ifindex;
+  std::string _target;
+  uint32_t _id;
   uint64_t _packets = 0;
   std::map<uint32_t, cpu_state> _cpus;
 };
@@ -63,24 +66,28 @@ class trace_hub {
   trace_hub(const trace_hub&) = delete;
   trace_hub& operator=(const trace_hub&) = delete;
 
-  // Starts tracing the netdev's packets; throws topology_error (not_found, conflict).
-  std::shared_ptr<trace_session> open(const std::string& netdev, const pcn_trace_filter& filter);
-  // Stops the session's trace in the kernel (when the netdev is still traced for it).
+  // Starts tracing what enters a target of trace_target_of(); throws topology_error
+  // (not_found, conflict).
+  std::shared_ptr<trace_session> open(const std::string& target, const pcn_trace_filter& filter);
+  // Stops the session's trace in the kernel (when its target is still traced for it).
   void close(const std::shared_ptr<trace_session>& session);
-  // Ends sessions whose netdev is no longer traced (the topology let go of it).
+  // Ends sessions whose target is no longer traced (the topology let go of it).
   void reap();
   // From the event ring.
   void on_event(const pcn_trace_event& e);
   std::vector<std::string> sessions() const;
 
  private:
+  void enter(const pcn_trace_event& e);
   std::string describe(const pcn_trace_event& e, trace_session& s, trace_session::cpu_state& cpu) const;
+  std::string describe_entry(const pcn_trace_event& e, const trace_session& s) const;
   std::string cube_name(uint8_t family, uint32_t slot) const;
   std::string port_name(uint8_t family, uint32_t slot, uint16_t port) const;
   std::string hop_target(uint8_t family, const pcn_hop& hop) const;
 
   datapath& _dp;
   std::vector<std::shared_ptr<trace_session>> _sessions;
+  uint32_t _last_id = 0;
 };
 
 }  // namespace pcn::dataplane

@@ -3,6 +3,7 @@
 // (?format=pcap for classic pcap) streams what the cube captures from then on.
 #include <string_view>
 
+#include "api/backlog_relay.hpp"
 #include "api/schema/error.hpp"
 #include "api/service.hpp"
 #include "cubes/builtin.hpp"
@@ -13,12 +14,7 @@
 namespace pcn::cubes {
 namespace {
 
-using namespace std::chrono_literals;
 using schema::request_error;
-
-// How long a stream's reader waits on the cube's shard for copies before it looks at its
-// client again.
-constexpr auto stream_poll = 200ms;
 
 uint64_t number_member(const api::json::object& o, std::string_view name, uint64_t fallback) {
   const api::json::value* v = o.if_contains(name);
@@ -54,28 +50,17 @@ packetcapture::settings settings_of(const api::json::object& config) {
   return s;
 }
 
-// The reader of a stream, on the connection's shard: takes what the cube queued (on the
-// cube's shard) and sends it. A client slower than the traffic makes the stream's backlog
-// fill up, and the cube drop copies for it (counted): nothing here ever holds the cube up.
-task<pcap::live_stream::batch> next_batch(std::shared_ptr<pcap::live_stream> s) {
-  co_await s->wait(stream_poll);
-  co_return s->take();
-}
-
-// The functions handed to on_shard are named variables, moved: GCC 12 destroys a lambda
-// temporary in a co_await expression twice.
-task<void> produce(std::shared_ptr<pcap::stream_hub> hub, capture::file_format format, unsigned home, api::body_stream& out) {
-  auto open = [hub, format] { return hub->open(format); };
-  std::shared_ptr<pcap::live_stream> stream = co_await on_shard(home, std::move(open));
-  if (!stream) co_return;  // the cube went in between
-  for (;;) {
-    auto take = [stream] { return next_batch(stream); };
-    pcap::live_stream::batch b = co_await on_shard(home, std::move(take));
-    if (!b.bytes.empty() && !co_await out.write(b.bytes)) break;
-    if (b.ended || out.closed().cancel_requested()) break;
-  }
-  auto close = [hub, stream] { hub->close(stream); };
-  co_await on_shard(home, std::move(close));
+// A live stream of the cube's copies, from the cube's shard (`home`). A client slower than
+// the traffic makes the cube drop copies for it (counted): nothing holds the cube up.
+api::backlog_source capture_source(std::shared_ptr<pcap::stream_hub> hub, capture::file_format format, unsigned home) {
+  api::backlog_source source;
+  source.home = home;
+  // A null backlog (the cube went in between) ends the stream.
+  source.open = [hub, format]() -> api::backlog_source::opened { return {hub->open(format), {}}; };
+  source.close = [hub](const std::shared_ptr<stream_backlog>& stream) {
+    hub->close(std::static_pointer_cast<pcap::live_stream>(stream));
+  };
+  return source;
 }
 
 class packetcapture_control final : public api::managed_cube {
@@ -113,7 +98,7 @@ class packetcapture_control final : public api::managed_cube {
       throw request_error(400, "stream", "unknown query '" + std::string(query) + "' (format=pcapng or format=pcap)");
     std::string type = format == capture::file_format::pcap ? "application/vnd.tcpdump.pcap" : "application/x-pcapng";
     return api::stream_offer{type, [hub = _cube.streams(), format, home = reactor::current().shard_id()](api::body_stream& out) {
-                               return produce(hub, format, home, out);
+                               return api::relay_backlog(capture_source(hub, format, home), out);
                              }};
   }
 

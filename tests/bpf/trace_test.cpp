@@ -1,7 +1,10 @@
 // Packet trace through the real entry program and cubes (BPF_PROG_TEST_RUN): with a trace
-// on the netdev, a packet's hops reach the ring buffer in order with their verdicts, and
-// the trace hub names them; with the trace off (or a filter that does not match), nothing.
+// on the netdev or a cube port, a packet's hops reach the ring buffer in order with their
+// verdicts, and the trace hub names them; with the trace off (or a filter that does not
+// match), nothing.
 #include <gtest/gtest.h>
+
+#include <algorithm>
 
 #include "cubes/simpleforwarder/simpleforwarder.hpp"
 #include "cubes/transparenthelloworld/transparenthelloworld.hpp"
@@ -144,6 +147,108 @@ TEST_P(packet_trace, a_filter_that_does_not_match_records_nothing) {
   send(x.name(), frames::udp_a_to_b());
   EXPECT_TRUE(ring.take().empty());
   hub.close(session);
+}
+
+// Two simpleforwarders in series, x -> s1 -> s2 -> y: s2:p0 is linked to s1:p1, a cube port.
+struct series {
+  series(dataplane::datapath& dp, dataplane::cube_type type, const veth_pair& x, const veth_pair& y)
+      : s1(dp, "trs1", type), s2(dp, "trs2", type) {
+    for (simpleforwarder* sf : {&s1, &s2}) {
+      sf->add_port("p0");
+      sf->add_port("p1");
+      sf->set_entry({"p0", simpleforwarder::action::forward, "p1"});
+    }
+    dp.connect("trs1:p0", x.name());
+    dp.connect("trs1:p1", "trs2:p0");
+    dp.connect("trs2:p1", y.name());
+  }
+  simpleforwarder s1, s2;
+};
+
+// A trace of a port linked to another cube starts where that port's packets arrive: in its
+// cube, or in the first transparent cube on the port when there is one.
+TEST_P(packet_trace, a_port_linked_to_a_cube_is_traced_where_its_packets_arrive) {
+  const auto& x = veth();
+  const auto& y = veth();
+  series c(dp(), type(), x, y);
+  dataplane::trace_hub hub(dp());
+  records ring(dp().events_fd(), hub);
+  EXPECT_EQ(dataplane::trace_target_of(dp(), "trs1:p0"), x.name()) << "a port on a netdev is traced at the netdev";
+  ASSERT_EQ(dataplane::trace_target_of(dp(), "trs2:p0"), "trs2:p0");
+
+  auto session = hub.open("trs2:p0", dataplane::parse_trace_filter("udp"));
+  EXPECT_EQ(c.s2.trace_entry_directions(), 1u);
+  EXPECT_EQ(c.s1.trace_entry_directions(), 0u);
+  EXPECT_THROW(dataplane::trace_target_of(dp(), "trs2:p0"), dataplane::topology_error) << "traced already";
+  run_result r = send(x.name(), frames::udp_a_to_b());
+  EXPECT_EQ(verdict_name(r.retval), verdict_name(code(verdict::redirect)));
+  auto hops = ring.take();
+  ASSERT_EQ(hops.size(), 2u) << "s1 forwards an untraced packet: it reports nothing";
+  EXPECT_EQ(hops[0].verdict, PCN_TRACE_ENTER);
+  EXPECT_EQ(hops[0].reason, PCN_TRACE_NEW_PACKET);
+  EXPECT_EQ(hops[0].trace, session->id());
+  EXPECT_EQ(hops[0].hop.kind, PCN_HOP_CUBE);
+  EXPECT_EQ(hops[0].hop.target, c.s2.slot());
+  EXPECT_EQ(hops[1].verdict, PCN_TRACE_FORWARD);
+  EXPECT_EQ(hops[1].header.cube, c.s2.slot());
+  std::string lines = session->take().bytes;
+  EXPECT_NE(lines.find(R"("packet":1,"hop":0,)"), std::string::npos) << lines;
+  EXPECT_NE(lines.find(R"("cube":"trs2","port":"p0","direction":"ingress","from":"netdev )" + x.name() + R"(","verdict":"enter","to":"trs2:p0")"),
+            std::string::npos)
+      << lines;
+  EXPECT_NE(lines.find(R"("packet":1,"hop":1,)"), std::string::npos) << lines;
+  EXPECT_NE(lines.find(R"("cube":"trs2","ucube":"master","port":"p0","direction":"ingress","out_port":"p1","verdict":"forward")"), std::string::npos)
+      << lines;
+
+  // The filter applies where the trace starts.
+  send(x.name(), frames::echo_a_to_b());
+  EXPECT_TRUE(ring.take().empty()) << "icmp does not match udp";
+
+  // A transparent cube on the port: the trace now starts there, and s2 is loaded without.
+  transparenthelloworld th(dp(), "trth", type());
+  dp().attach(th, "trs2:p0", {});
+  EXPECT_EQ(th.trace_entry_directions(), 1u << PCN_INGRESS);
+  EXPECT_EQ(c.s2.trace_entry_directions(), 0u);
+  send(x.name(), frames::udp_a_to_b());
+  hops = ring.take();
+  ASSERT_EQ(hops.size(), 3u);
+  EXPECT_EQ(hops[0].verdict, PCN_TRACE_ENTER);
+  EXPECT_EQ(hops[0].hop.kind, PCN_HOP_TRANSPARENT);
+  EXPECT_EQ(hops[0].header.cube, th.slot());
+  EXPECT_EQ(hops[1].verdict, PCN_TRACE_PASS);
+  EXPECT_EQ(hops[2].verdict, PCN_TRACE_FORWARD);
+  lines = session->take().bytes;
+  EXPECT_NE(lines.find(R"("verdict":"enter","to":"trth")"), std::string::npos) << lines;
+  EXPECT_NE(lines.find(R"("packet":2,"hop":2,)"), std::string::npos) << lines;
+  dp().detach(th);
+  EXPECT_EQ(c.s2.trace_entry_directions(), 1u);
+
+  // With the netdev traced too, a packet both traces follow is told to each, whole.
+  auto from_x = hub.open(x.name(), dataplane::parse_trace_filter(""));
+  send(x.name(), frames::udp_a_to_b());
+  hops = ring.take();
+  ASSERT_EQ(hops.size(), 4u);
+  EXPECT_EQ(hops[0].trace, from_x->id());
+  EXPECT_EQ(hops[1].verdict, PCN_TRACE_FORWARD);
+  EXPECT_EQ(hops[1].header.cube, c.s1.slot());
+  EXPECT_EQ(hops[2].verdict, PCN_TRACE_ENTER);
+  EXPECT_EQ(hops[2].reason, PCN_TRACE_TRACED_ALREADY);
+  lines = from_x->take().bytes;
+  EXPECT_EQ(std::count(lines.begin(), lines.end(), '\n'), 3) << "enter, s1, s2: " << lines;
+  lines = session->take().bytes;
+  EXPECT_EQ(std::count(lines.begin(), lines.end(), '\n'), 2) << "enter, s2: " << lines;
+  EXPECT_NE(lines.find(R"("packet":3,"hop":0,)"), std::string::npos) << lines;
+  hub.close(from_x);
+
+  // The port goes: so does its trace, and the cube is loaded without the entry.
+  dp().disconnect("trs1:p1", "trs2:p0");
+  c.s2.remove_port("p0");
+  EXPECT_FALSE(dp().traced("trs2:p0"));
+  hub.reap();
+  EXPECT_TRUE(session->ended());
+  EXPECT_EQ(c.s2.trace_entry_directions(), 0u);
+  hub.close(session);
+  EXPECT_FALSE(dp().tracing_hops());
 }
 
 TEST(trace_filter, bad_filters_say_what_is_wrong) {
