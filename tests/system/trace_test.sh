@@ -2,8 +2,9 @@
 # Packet trace, cube type $1: host b1 on a simplebridge br1 (transparenthelloworld th1 on
 # b1's netdev), br1's port2 is router r1's port2, host a on r1's port1. `polycubectl
 # trace` on b1's netdev lists the hops of a ping from b1 to a in order: the netdev, th1,
-# br1, r1, out to a's netdev; with th1 dropping, the trace shows th1 dropped it. Bad input
-# is refused with what was wrong, and nothing stays traced after the command exits.
+# br1, r1, out to a's netdev; with th1 dropping, the trace shows th1 dropped it. A trace of
+# r1:port2 (linked to br1's port) starts where its packets arrive, in r1. Bad input is
+# refused with what was wrong, and nothing stays traced after the command exits.
 TYPE=${1:-TC}
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/router_lib.sh"
@@ -65,6 +66,23 @@ expect_contains "th1 (ingress)  drop [dropped by the cube]" "$(cat "$PCN_DIR/dro
 pc th1 set ingress-action=PASS
 nothing_traced "after the drop trace"
 
+step "a port linked to another cube: the trace starts where its packets arrive"
+( sleep 1; pings 4 ) &
+pinger=$!
+timeout 20 "$POLYCUBECTL" trace r1:port2 -c 1 icmp >"$PCN_DIR/port" 2>"$PCN_DIR/port.err" || fail "trace: $(cat "$PCN_DIR/port.err")"
+wait "$pinger" || true
+cat "$PCN_DIR/port"
+python3 - "$PCN_DIR/port" "$vb1" "$va" <<'PY' || fail "hops from r1:port2: $(cat "$PCN_DIR/port")"
+import re, sys
+lines = [l.strip() for l in open(sys.argv[1]) if l.strip()]
+assert lines[0].startswith("packet "), lines
+want = [f"r1:port2 (ingress)  enter from netdev {sys.argv[2]} -> r1:port2",
+        f"r1:port2 (ingress)  forward out of port1 -> netdev {sys.argv[3]}"]
+got = [re.sub(r"^\d+\s+", "", h) for h in lines[1:]]
+assert got == want, (got, want)
+PY
+nothing_traced "after the trace of r1:port2"
+
 step "JSON lines, and Ctrl-C ends the trace"
 "$POLYCUBECTL" trace br1:port1 -j >"$PCN_DIR/json" 2>/dev/null &
 cli=$!
@@ -84,8 +102,10 @@ expect_contains "filter" "$out"
 out=$(expect_status 400 GET "trace/$vb1?filter=frobnicate")
 expect_contains "unknown term 'frobnicate'" "$out"
 expect_status 404 GET "trace/nosuchnetdev0" >/dev/null
-out=$("$POLYCUBECTL" trace r1:port2 2>&1) && fail "trace of a port linked to a cube port succeeded"
-expect_contains "connected to cube port" "$out"
+pc br1 ports add port3
+out=$("$POLYCUBECTL" trace br1:port3 2>&1) && fail "trace of a port that is not connected succeeded"
+expect_contains "port br1:port3 is not connected" "$out"
+pc br1 ports del port3
 nothing_traced "after refusals"
 
 step "deleting the cube ends the trace"
