@@ -95,7 +95,6 @@ struct pcn_port_stats {
 #define PCN_MAP_EVENTS "pcn_events"
 #define PCN_MAP_XSKS "pcn_xsks"
 #define PCN_MAP_XSK_BASE "pcn_xsk_base"
-#define PCN_MAP_TRACE_ENTRIES "pcn_trace_entries"
 
 /* Log levels of the fast path, same order as the daemon's. */
 enum pcn_log_level {
@@ -157,9 +156,9 @@ struct pcn_packet_event {
 };
 
 /* Packet trace. A trace starts where packets enter a netdev or a cube port: the netdev's
- * entry program, or the cube (or first transparent cube) where a traced port's packets
- * arrive, flags the packets its filter matches (PCN_MD_TRACE) and reports their entry with
- * the trace's id; from then on every verdict helper of pcn_cube.h that sees the flag
+ * entry program, or a trace tap at the head of the port's inbound lane (netdev.bpf.c),
+ * flags the packets its filter matches (PCN_MD_TRACE) and reports their entry with the
+ * trace's id; from then on every verdict helper of pcn_cube.h that sees the flag
  * reports its hop. The records of one packet come from one CPU, in order (a chain of tail
  * calls runs without interruption), between its PCN_TRACE_ENTER and its last hop. With no
  * trace running, programs are loaded without any trace code (load-time constants). */
@@ -210,16 +209,4 @@ struct pcn_trace_filter {
   __u32 src;
   __u32 dst;
   __u32 host;
-};
-
-/* Where traced cube ports' packets enter: the cube (the port's, or the first transparent
- * cube of its inbound chain) in panel slot `slot` of `family`, receiving on `port` (0 for a
- * transparent cube). The cube is loaded with pcn_trace_entry set, and looks its port up. */
-#define PCN_MAX_TRACE_ENTRIES 256
-
-struct pcn_trace_entry_key {
-  __u32 slot;
-  __u16 port;
-  __u8 family; /* enum pcn_family */
-  __u8 reserved;
 };

@@ -41,9 +41,6 @@ const volatile __u32 pcn_direction = PCN_INGRESS;
 const volatile struct pcn_hop pcn_next_hop = {};
 /* Set while a packet trace runs anywhere (see pcn_traced). Changing it reloads the cube. */
 const volatile __u32 pcn_trace_hops = 0;
-/* Set while this instance is where a traced cube port's packets arrive (see
- * pcn_trace_arrival). Changing it reloads the cube. */
-const volatile __u32 pcn_trace_entry = 0;
 
 /* The cube's ports: where a packet sent out of port i goes next. */
 struct {
@@ -110,26 +107,6 @@ static __always_inline void pcn_trace_hop(pcn_ctx* ctx, struct pcn_metadata* md,
                                           const volatile struct pcn_hop* hop) {
   __u16 in_port = pcn_transparent ? 0 : md->in_port;
   pcn_trace_emit(ctx, (__u16)pcn_cube_slot, (__u8)pcn_direction, in_port, verdict, reason, out_port, hop, 0);
-}
-
-/* Where a traced cube port's packets arrive (the port's cube, for packets received on it,
- * or the first transparent cube of its inbound chain), packets that match the trace's
- * filter are flagged and their entry reported; a packet traced already is reported to
- * this trace as well. Only instances loaded with pcn_trace_entry have this code. */
-static __always_inline void pcn_trace_arrival(pcn_ctx* ctx, struct pcn_metadata* md) {
-  if (!pcn_trace_hops || !pcn_trace_entry) return;
-  struct pcn_trace_entry_key key = {.slot = pcn_cube_slot, .port = pcn_transparent ? 0 : md->in_port, .family = PCN_FAMILY};
-  struct pcn_trace_filter* filter = bpf_map_lookup_elem(&pcn_trace_entries, &key);
-  if (!filter) return;
-  struct pcn_metadata* traced = pcn_traced(ctx, md);
-  if (!traced && !pcn_trace_match(ctx, filter)) return;
-  md->flags |= PCN_MD_TRACE;
-  struct pcn_hop here = {.kind = pcn_transparent ? PCN_HOP_TRANSPARENT : PCN_HOP_CUBE,
-                         .direction = (__u8)pcn_direction,
-                         .port = key.port,
-                         .target = pcn_cube_slot};
-  pcn_trace_emit(ctx, (__u16)pcn_cube_slot, (__u8)pcn_direction, key.port, PCN_TRACE_ENTER,
-                 traced ? PCN_TRACE_TRACED_ALREADY : PCN_TRACE_NEW_PACKET, 0, &here, filter->id);
 }
 
 /* Reports a hop when the packet is traced: PCN_TRACE_HOP(ctx, md, verdict, reason, out_port, hop). */
@@ -342,7 +319,6 @@ static __always_inline __u64 pcn_mac(const unsigned char* mac) {
   SEC(PCN_SECTION) int pcn_master(pcn_ctx* ctx) {  \
     PCN_MD_DECLARE(ctx, md)                        \
     pcn_count(ctx, md->in_port, 0);                \
-    pcn_trace_arrival(ctx, md);                    \
     return handler(ctx, md);                       \
   }
 
@@ -362,7 +338,6 @@ static struct pcn_metadata pcn_md_scratch;
 #define PCN_TRANSPARENT_MAIN(handler)              \
   SEC(PCN_SECTION) int pcn_master(pcn_ctx* ctx) {  \
     PCN_MD_DECLARE_LAZY(ctx, md)                   \
-    pcn_trace_arrival(ctx, md);                    \
     return handler(ctx, md);                       \
   }
 

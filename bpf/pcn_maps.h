@@ -52,14 +52,6 @@ struct {
   __uint(max_entries, 1 << 22);
 } pcn_events SEC(".maps");
 
-/* Traced cube ports: where their packets enter, and the trace's filter (bpf/pcn_trace.h). */
-struct {
-  __uint(type, BPF_MAP_TYPE_HASH);
-  __uint(max_entries, PCN_MAX_TRACE_ENTRIES);
-  __type(key, struct pcn_trace_entry_key);
-  __type(value, struct pcn_trace_filter);
-} pcn_trace_entries SEC(".maps");
-
 /* Where the md a hop is given comes from, which says how to keep it across a tail call. */
 enum pcn_md_origin {
   PCN_MD_BUILT = 0,    /* built by the program (netdev entry, injection): TC writes all of it */

@@ -103,7 +103,6 @@ bpf_object_file cube_base::load_object(elf_image image, const std::string& tag, 
   object.set_constant("pcn_direction", static_cast<uint32_t>(direction));
   object.set_constant("pcn_next_hop", _next_hops[direction]);
   object.set_constant("pcn_trace_hops", static_cast<uint32_t>(_datapath->tracing_hops()));
-  object.set_constant("pcn_trace_entry", (_trace_entry_directions >> direction) & 1u);
   for (const auto& c : constants) object.set_constant(c.name, c.value.data(), c.value.size());
   std::string dir = _datapath->cube_pin_dir(_name);
   for (const auto& map : object.map_names()) {
@@ -209,8 +208,6 @@ void cube_base::reload_with(T& field, const T& value) {
 }
 
 void cube_base::set_next_hops(const std::array<pcn_hop, 2>& hops) { reload_with(_next_hops, hops); }
-
-void cube_base::set_trace_entry_directions(uint32_t directions) { reload_with(_trace_entry_directions, directions); }
 
 void cube_base::set_log_level(log::level level) {
   if (level == _log_level) return;

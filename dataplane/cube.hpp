@@ -192,9 +192,6 @@ class cube_base {
   // constants, so that a change reloads the cube (atomically). The datapath decides them;
   // a detached cube drops.
   const std::array<pcn_hop, 2>& next_hops() const noexcept { return _next_hops; }
-  // The instances (bit d: direction d) where a traced cube port's packets arrive, loaded
-  // with pcn_trace_entry (bpf/pcn_cube.h). The datapath decides them.
-  uint32_t trace_entry_directions() const noexcept { return _trace_entry_directions; }
 
  protected:
   // directions: 1 for a standard cube, 2 for a transparent one (an instance each).
@@ -224,7 +221,6 @@ class cube_base {
   instance load_instance(uint8_t direction) const;
   void install(const instance& in, uint8_t direction);
   void set_next_hops(const std::array<pcn_hop, 2>& hops);
-  void set_trace_entry_directions(uint32_t directions);
   // Sets something the programs are loaded with and reloads them; unchanged if that fails.
   template <typename T>
   void reload_with(T& field, const T& value);
@@ -240,7 +236,6 @@ class cube_base {
   std::vector<load_constant> _constants;
   std::vector<uint32_t> _slots;         // panel slot per direction: [PCN_INGRESS] (the cube's), [PCN_EGRESS]
   std::array<pcn_hop, 2> _next_hops{};  // [PCN_INGRESS], [PCN_EGRESS]
-  uint32_t _trace_entry_directions = 0;
   std::vector<instance> _instances;     // per direction, as _slots
   std::map<unsigned, ucube_variant> _ucube_variants;  // replaced μcubes, by index
   slowpath_counters _slowpath;  // the userspace half; slowpath_stats() adds the kernel's

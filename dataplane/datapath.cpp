@@ -29,8 +29,7 @@ constexpr std::string_view egress_program = "pcn_netdev_egress";
 constexpr std::string_view entry_program_kernel_name = "pcn_netdev_ingr";
 constexpr std::string_view egress_program_kernel_name = "pcn_netdev_egre";
 
-const char* framework_maps[] = {PCN_MAP_XDP_PANEL, PCN_MAP_TC_PANEL, PCN_MAP_DEVMAP, PCN_MAP_EVENTS, PCN_MAP_XSKS, PCN_MAP_XSK_BASE,
-                                PCN_MAP_TRACE_ENTRIES};
+const char* framework_maps[] = {PCN_MAP_XDP_PANEL, PCN_MAP_TC_PANEL, PCN_MAP_DEVMAP, PCN_MAP_EVENTS, PCN_MAP_XSKS, PCN_MAP_XSK_BASE};
 
 std::string errno_text(int err) { return std::system_category().message(err); }
 
@@ -227,9 +226,6 @@ void datapath::adopt_previous_state() {
       else free_slot(f, slot);  // its cube is gone
     }
   for (auto& [k, v] : table<uint32_t, bpf_devmap_val>(framework_map_fd(PCN_MAP_DEVMAP), PCN_MAP_DEVMAP).entries()) _written_devmap.insert(k);
-  // No trace outlives the run that started it.
-  table<pcn_trace_entry_key, pcn_trace_filter> trace_entries(framework_map_fd(PCN_MAP_TRACE_ENTRIES), PCN_MAP_TRACE_ENTRIES);
-  for (auto& [k, v] : trace_entries.entries()) trace_entries.remove(k);
 
   // Entry programs a previous run attached keep forwarding until the topology wants the
   // netdev (they are then replaced atomically by this run's) or finish_restore() finds it
@@ -380,6 +376,12 @@ void datapath::finish_restore() {
   _previous.clear();
   _restoring = false;
   rewire();
+  // Panel slots no cube took are emptied: a previous run's trace taps, now bypassed.
+  for (hook_family f : {hook_family::xdp, hook_family::tc}) {
+    table<uint32_t, uint32_t> panel(framework_map_fd(f == hook_family::xdp ? PCN_MAP_XDP_PANEL : PCN_MAP_TC_PANEL), "panel");
+    for (uint32_t s = 0; s < PCN_MAX_CUBES; ++s)
+      if (!_used_slots[family_index(f)].count(s)) panel.remove(s);
+  }
 }
 
 cube_base* datapath::find_cube(std::string_view name) const {
@@ -444,16 +446,24 @@ void datapath::report_xdp_netdevs(const std::map<std::string, hook_plan>& plans)
   if (_xdp_listener) _xdp_listener(_xdp_netdevs_reported);
 }
 
-std::unique_ptr<bpf_object_file> datapath::load_entry(hook_family family, tc_direction direction, const pcn_hop& hop,
-                                                      const pcn_trace_filter& trace, const std::string& netdev) const {
-  auto object = std::make_unique<bpf_object_file>(
-      "pcn_entry_" + netdev, family == hook_family::xdp ? embedded_object<netdev_xdp>() : embedded_object<netdev_tc>());
+// One program of the framework's object (bpf/netdev.bpf.c) with its constants; the
+// object's other programs are not loaded.
+std::unique_ptr<bpf_object_file> datapath::load_framework_program(hook_family family, std::string_view program, const pcn_hop& hop,
+                                                                  const pcn_trace_filter& trace, const std::string& tag) const {
+  auto object = std::make_unique<bpf_object_file>(tag, family == hook_family::xdp ? embedded_object<netdev_xdp>() : embedded_object<netdev_tc>());
   object->set_constant("pcn_first_hop", hop);
   object->set_constant("pcn_trace", trace);
   for (const auto& map : object->map_names()) object->reuse_map(map, framework_map_fd(map));
-  if (family == hook_family::tc) object->set_autoload(direction == tc_direction::ingress ? egress_program : entry_program, false);
+  for (const auto& other : object->program_names())
+    if (other != program) object->set_autoload(other, false);
   object->load();
   return object;
+}
+
+std::unique_ptr<bpf_object_file> datapath::load_entry(hook_family family, tc_direction direction, const pcn_hop& hop,
+                                                      const pcn_trace_filter& trace, const std::string& netdev) const {
+  return load_framework_program(family, direction == tc_direction::ingress ? entry_program : egress_program, hop, trace,
+                                "pcn_entry_" + netdev);
 }
 
 // Puts an entry program with this first hop on the netdev's hook: a fresh attach, or an
@@ -529,13 +539,23 @@ void datapath::sync_hooks(const std::map<std::string, hook_plan>& plans) {
 
 void datapath::start_trace(const std::string& target, const pcn_trace_filter& filter) {
   if (!filter.id) throw std::invalid_argument("trace " + target + ": a trace needs an id");
-  if (is_cube_port_name(target) ? !find_port(target) : !netdev_family(target))
+  port* p = is_cube_port_name(target) ? find_port(target) : nullptr;
+  if (p ? false : is_cube_port_name(target) || !netdev_family(target))
     throw topology_error(topology_error::kind::not_found,
                          "trace " + target + ": " + (is_cube_port_name(target) ? "no port " + target : "no cube uses netdev " + target));
   if (traced(target)) throw topology_error(topology_error::kind::conflict, "trace " + target + ": " + target + " is being traced already");
   auto traces = _traces;
   traces[target] = filter;
-  change_traces(target, std::move(traces));
+  if (!p) return change_traces(target, std::move(traces));
+  hook_family family = p->owner().family();
+  _trace_taps.emplace(target, trace_tap{family, take_free_slot(family), {}, {}, nullptr});
+  try {
+    change_traces(target, std::move(traces));
+  } catch (...) {
+    auto tap = _trace_taps.extract(target);
+    release_trace_tap(tap.mapped());
+    throw;
+  }
 }
 
 void datapath::stop_trace(const std::string& target, uint32_t id) {
@@ -547,10 +567,17 @@ void datapath::stop_trace(const std::string& target, uint32_t id) {
   }
   auto traces = _traces;
   traces.erase(target);
-  change_traces(target, std::move(traces));
+  auto tap = _trace_taps.extract(target);  // the port's lane no longer begins with it
+  try {
+    change_traces(target, std::move(traces));
+  } catch (...) {
+    if (tap) _trace_taps.insert(std::move(tap));
+    throw;
+  }
+  if (tap) release_trace_tap(tap.mapped());
 }
 
-// Entry programs and cubes loaded for the traces wanted, or as they were if that fails.
+// Entry programs, taps and cubes loaded for the traces wanted, or as they were if that fails.
 void datapath::change_traces(const std::string& target, std::map<std::string, pcn_trace_filter, std::less<>> traces) {
   auto before = std::exchange(_traces, std::move(traces));
   try {
@@ -599,41 +626,22 @@ std::vector<std::string> datapath::traced_targets() const {
   return out;
 }
 
-// Writes where traced cube ports' packets arrive: new entries first, then the cubes there
-// reloaded with (or without) the lookup, then the entries no trace wants any more.
-void datapath::write_trace_entries(const std::map<trace_entry_key, pcn_trace_filter>& entries) {
-  table<pcn_trace_entry_key, pcn_trace_filter> map(framework_map_fd(PCN_MAP_TRACE_ENTRIES), PCN_MAP_TRACE_ENTRIES);
-  auto key_of = [](const trace_entry_key& k) {
-    pcn_trace_entry_key key{};
-    key.family = std::get<0>(k);
-    key.slot = std::get<1>(k);
-    key.port = std::get<2>(k);
-    return key;
-  };
-  std::map<cube_base*, uint32_t> directions;
-  for (const auto& [name, c] : _cubes) directions[c] = 0;
-  for (const auto& [k, filter] : entries) {
-    auto written = _written_trace_entries.find(k);
-    if (written == _written_trace_entries.end() || std::memcmp(&written->second, &filter, sizeof filter) != 0) {
-      map.set(key_of(k), filter);
-      _written_trace_entries[k] = filter;
-    }
-    auto family = std::get<0>(k) == PCN_FAMILY_TC ? hook_family::tc : hook_family::xdp;
-    if (cube_base* c = find_cube(family, std::get<1>(k))) {
-      const auto& slots = c->_slots;
-      auto d = std::find(slots.begin(), slots.end(), std::get<1>(k)) - slots.begin();
-      directions[c] |= 1u << d;
-    }
+void datapath::release_trace_tap(const trace_tap& tap) {
+  try {
+    set_panel_slot(tap.family, tap.slot, -1);
+  } catch (const std::exception& e) {
+    log::warn("datapath: clearing the trace tap's panel slot {}: {}", tap.slot, e.what());
   }
-  for (const auto& [c, d] : directions) c->set_trace_entry_directions(d);
-  for (auto it = _written_trace_entries.begin(); it != _written_trace_entries.end();) {
-    if (entries.contains(it->first)) {
-      ++it;
-      continue;
-    }
-    map.remove(key_of(it->first));
-    it = _written_trace_entries.erase(it);
-  }
+  _used_slots[family_index(tap.family)].erase(tap.slot);
+}
+
+// A panel slot for the framework's own use (a trace tap): not in the registry, so a
+// restart finds it unused (finish_restore() empties it).
+uint32_t datapath::take_free_slot(hook_family family) {
+  auto& used = _used_slots[family_index(family)];
+  for (uint32_t s = 0; s < PCN_MAX_CUBES; ++s)
+    if (used.insert(s).second) return s;
+  throw topology_error(topology_error::kind::conflict, "no free " + std::string(to_string(family)) + " panel slot for a trace");
 }
 
 }  // namespace pcn::dataplane

@@ -14,7 +14,7 @@
 #include <optional>
 #include <set>
 #include <string>
-#include <tuple>
+#include <string_view>
 #include <vector>
 
 #include "bpf/pcn_abi.h"
@@ -94,9 +94,9 @@ class datapath {
 
   // ---- packet trace ----
   // Traces the packets that enter through a netdev (its entry programs: ingress, and egress
-  // where TC runs an egress entry) or a cube port ("cube:port": where its packets arrive,
-  // the port's cube or the first transparent cube of its inbound chain), flagging those
-  // the filter (bpf/pcn_abi.h, with the trace's id) matches. Throws topology_error:
+  // where TC runs an egress entry) or a cube port ("cube:port": a trace tap, in a panel
+  // slot of its own, then heads the port's inbound lane), flagging those the filter
+  // (bpf/pcn_abi.h, with the trace's id) matches. Throws topology_error:
   // not_found when no entry program runs on the netdev, or no such port; conflict when it
   // is traced already. A netdev the topology stops using, or a port removed, stops being
   // traced; stop_trace() then only turns the hop reports off after the last trace.
@@ -191,7 +191,8 @@ class datapath {
 
   pcn_hop cube_hop(const port& p) const;  // into p's cube, through p
   pcn_hop cube_hop(const transparent_cube& t, uint8_t direction) const;
-  pcn_hop inbound_head(const port& p) const;
+  pcn_hop inbound_head(const port& p) const;  // a trace tap while p is traced
+  pcn_hop inbound_lane(const port& p) const;
   pcn_hop outbound_continuation(const port& p) const;
   pcn_hop outbound_head(const port& p) const;
   pcn_hop ingress_continuation(const std::string& netdev) const;
@@ -208,6 +209,8 @@ class datapath {
 
   void load_framework_maps();
   void adopt_previous_state();
+  std::unique_ptr<bpf_object_file> load_framework_program(hook_family family, std::string_view program, const pcn_hop& hop,
+                                                          const pcn_trace_filter& trace, const std::string& tag) const;
   std::unique_ptr<bpf_object_file> load_entry(hook_family family, tc_direction direction, const pcn_hop& hop,
                                               const pcn_trace_filter& trace, const std::string& netdev) const;
   void sync_hooks(const std::map<std::string, hook_plan>& plans);
@@ -217,8 +220,16 @@ class datapath {
   void detach_entry(int ifindex, const hook_state& state, tc_direction direction);
   void set_trace_hops(bool on);
   void change_traces(const std::string& target, std::map<std::string, pcn_trace_filter, std::less<>> traces);
-  using trace_entry_key = std::tuple<uint8_t, uint32_t, uint16_t>;  // family, slot, port
-  void write_trace_entries(const std::map<trace_entry_key, pcn_trace_filter>& entries);
+  struct trace_tap {  // the start of a cube port's trace (bpf/netdev.bpf.c, pcn_trace_tap)
+    hook_family family;
+    uint32_t slot;
+    pcn_hop hop{};  // what it was loaded with: the port's inbound lane
+    pcn_trace_filter filter{};
+    std::unique_ptr<bpf_object_file> object;  // null until rewire() loads it
+  };
+  void write_trace_taps();
+  void release_trace_tap(const trace_tap& tap);
+  uint32_t take_free_slot(hook_family family);
 
   datapath_options _options;
   bool _restoring = true;
@@ -234,12 +245,12 @@ class datapath {
   std::map<std::string, std::vector<transparent_cube*>> _chains;  // parent -> chain
   std::map<std::string, netdev_ref> _netdevs;  // every netdev the topology names
   std::map<std::string, pcn_trace_filter, std::less<>> _traces;  // by netdev or "cube:port"
+  std::map<std::string, trace_tap, std::less<>> _trace_taps;     // by "cube:port"
   bool _trace_hops = false;
 
   // What the kernel holds now (written by rewire, or found at start-up).
   std::map<std::pair<const cube_base*, uint16_t>, pcn_hop> _written_ports;
   std::set<uint32_t> _written_devmap;
-  std::map<trace_entry_key, pcn_trace_filter> _written_trace_entries;
   std::map<int, hook_state> _hooks;  // by ifindex
   std::map<std::string, std::string> _xdp_modes_seen;  // netdev -> how its XDP entry was attached
 

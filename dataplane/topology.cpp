@@ -103,6 +103,12 @@ pcn_hop datapath::cube_hop(const transparent_cube& t, uint8_t direction) const {
 }
 
 pcn_hop datapath::inbound_head(const port& p) const {
+  if (auto tap = _trace_taps.find(p.path()); tap != _trace_taps.end()) return hop(PCN_HOP_TRANSPARENT, tap->second.slot, 0, PCN_INGRESS);
+  return inbound_lane(p);
+}
+
+// Into p's cube through p: its transparent cubes first.
+pcn_hop datapath::inbound_lane(const port& p) const {
   auto chain = chain_of(p.path());
   return chain.empty() ? cube_hop(p) : cube_hop(*chain.front(), PCN_INGRESS);
 }
@@ -295,19 +301,27 @@ void datapath::port_added(port&) { rewire(); }
 
 void datapath::port_removed(port& p) {
   if (_keep_kernel_state) return;
-  _traces.erase(p.path());  // its trace ends with it (the session sees it at its next reap)
-  change([&] {
-    if (port* q = linked_peer(p)) q->_peer.clear();
-    p._peer.clear();
-    // Transparent cubes on the port lose their parent with it.
-    if (auto it = _chains.find(p.path()); it != _chains.end()) {
-      for (auto* t : it->second) {
-        log::info("datapath: {} detached: port {} is removed", t->name(), p.path());
-        t->_parent.clear();
+  // Its trace ends with it (the session sees that at its next reap).
+  _traces.erase(p.path());
+  auto tap = _trace_taps.extract(p.path());
+  try {
+    change([&] {
+      if (port* q = linked_peer(p)) q->_peer.clear();
+      p._peer.clear();
+      // Transparent cubes on the port lose their parent with it.
+      if (auto it = _chains.find(p.path()); it != _chains.end()) {
+        for (auto* t : it->second) {
+          log::info("datapath: {} detached: port {} is removed", t->name(), p.path());
+          t->_parent.clear();
+        }
+        _chains.erase(it);
       }
-      _chains.erase(it);
-    }
-  });
+    });
+  } catch (...) {
+    if (tap) release_trace_tap(tap.mapped());
+    throw;
+  }
+  if (tap) release_trace_tap(tap.mapped());
   // The port's entry now drops; forget it so a later port at this index is written anew.
   auto key = std::pair<const cube_base*, uint16_t>{&p.owner(), p.index()};
   _written_ports.erase(key);
@@ -372,14 +386,6 @@ void datapath::rewire() {
       successors[members[i]] = next;
     }
   }
-  std::map<trace_entry_key, pcn_trace_filter> trace_entries;
-  for (const auto& [target, filter] : _traces) {
-    port* p = is_cube_port_name(target) ? find_port(target) : nullptr;
-    if (!p) continue;
-    pcn_hop head = inbound_head(*p);  // where the port's packets arrive
-    uint8_t family = p->owner().family() == hook_family::tc ? PCN_FAMILY_TC : PCN_FAMILY_XDP;
-    trace_entries[{family, head.target, head.port}] = filter;
-  }
   for (const auto& [name, ref] : _netdevs) {
     auto family = netdev_family(name);
     if (!family || ref.ifindex == 0) continue;
@@ -401,6 +407,7 @@ void datapath::rewire() {
       devmap_table.set(ifindex, v);
       _written_devmap.insert(ifindex);
     }
+  write_trace_taps();
   for (const auto& [t, next] : successors) t->set_next_hops(next);
   for (const auto& [key, v] : ports) {
     auto it = _written_ports.find(key);
@@ -408,7 +415,6 @@ void datapath::rewire() {
     key.first->get_table<uint32_t, pcn_hop>("cube_ports").set(key.second, v);
     _written_ports[key] = v;
   }
-  write_trace_entries(trace_entries);
   sync_hooks(plans);
   report_xdp_netdevs(plans);
   for (const auto& [name, c] : _cubes)
@@ -443,6 +449,22 @@ void datapath::rewire() {
   for (auto it = _netdevs.begin(); it != _netdevs.end();)
     it = netdev_family(it->first) ? std::next(it) : _netdevs.erase(it);
   std::erase_if(_traces, [&plans](const auto& t) { return !is_cube_port_name(t.first) && !plans.contains(t.first); });
+}
+
+// Loads each trace tap with the port's inbound lane (again when the lane changed) into its
+// panel slot, before anything points at it.
+void datapath::write_trace_taps() {
+  for (auto& [target, tap] : _trace_taps) {
+    port* p = find_port(target);
+    auto traced = _traces.find(target);
+    if (!p || traced == _traces.end()) continue;
+    pcn_hop lane = inbound_lane(*p);
+    if (tap.object && same(tap.hop, lane) && std::memcmp(&tap.filter, &traced->second, sizeof tap.filter) == 0) continue;
+    constexpr std::string_view program = "pcn_trace_tap";
+    auto object = load_framework_program(tap.family, program, lane, traced->second, "pcn_tap_" + target);
+    set_panel_slot(tap.family, tap.slot, object->program_fd(program));
+    tap = trace_tap{tap.family, tap.slot, lane, traced->second, std::move(object)};
+  }
 }
 
 }  // namespace pcn::dataplane

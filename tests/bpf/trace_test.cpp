@@ -6,6 +6,11 @@
 
 #include <algorithm>
 
+#include "cubes/bridge/bridge.hpp"
+#include "cubes/helloworld/helloworld.hpp"
+#include "cubes/packetcapture/packetcapture.hpp"
+#include "cubes/router/router.hpp"
+#include "cubes/simplebridge/simplebridge.hpp"
 #include "cubes/simpleforwarder/simpleforwarder.hpp"
 #include "cubes/transparenthelloworld/transparenthelloworld.hpp"
 #include "dataplane/trace.hpp"
@@ -137,6 +142,23 @@ TEST_P(packet_trace, cubes_carry_hop_reports_only_while_a_trace_runs) {
   EXPECT_EQ(instructions(), off);
 }
 
+// Every service's fast path passes the verifier with its hop reports in: a trace started
+// anywhere reloads them all.
+TEST_P(packet_trace, every_service_loads_with_its_hop_reports) {
+  const auto& x = veth();
+  const auto& y = veth();
+  chain c(dp(), type(), x, y);
+  cubes::bridge br(dp(), "trbr", type());
+  cubes::simplebridge sb(dp(), "trsb", type());
+  cubes::router r(dp(), "trr", type());
+  cubes::helloworld hw(dp(), "trhw", type());
+  cubes::packetcapture pc(dp(), "trpc", type());
+  dataplane::trace_hub hub(dp());
+  auto session = hub.open(x.name(), dataplane::parse_trace_filter(""));
+  EXPECT_TRUE(dp().tracing_hops());
+  hub.close(session);
+}
+
 TEST_P(packet_trace, a_filter_that_does_not_match_records_nothing) {
   const auto& x = veth();
   const auto& y = veth();
@@ -165,8 +187,8 @@ struct series {
   simpleforwarder s1, s2;
 };
 
-// A trace of a port linked to another cube starts where that port's packets arrive: in its
-// cube, or in the first transparent cube on the port when there is one.
+// A trace of a port linked to another cube starts where that port's packets arrive: a tap
+// at the head of the port's inbound lane, before the transparent cubes on the port.
 TEST_P(packet_trace, a_port_linked_to_a_cube_is_traced_where_its_packets_arrive) {
   const auto& x = veth();
   const auto& y = veth();
@@ -176,9 +198,15 @@ TEST_P(packet_trace, a_port_linked_to_a_cube_is_traced_where_its_packets_arrive)
   EXPECT_EQ(dataplane::trace_target_of(dp(), "trs1:p0"), x.name()) << "a port on a netdev is traced at the netdev";
   ASSERT_EQ(dataplane::trace_target_of(dp(), "trs2:p0"), "trs2:p0");
 
+  auto instructions = [&c] {
+    return std::pair{dataplane::verified_instructions(c.s1.master_fd()), dataplane::verified_instructions(c.s2.master_fd())};
+  };
+  auto from_netdev = hub.open(x.name(), dataplane::parse_trace_filter("udp"));
+  auto with_hop_reports = instructions();
+  hub.close(from_netdev);
   auto session = hub.open("trs2:p0", dataplane::parse_trace_filter("udp"));
-  EXPECT_EQ(c.s2.trace_entry_directions(), 1u);
-  EXPECT_EQ(c.s1.trace_entry_directions(), 0u);
+  EXPECT_EQ(instructions(), with_hop_reports) << "a tap starts the trace: the cubes carry nothing more for it";
+  ring.take();
   EXPECT_THROW(dataplane::trace_target_of(dp(), "trs2:p0"), dataplane::topology_error) << "traced already";
   run_result r = send(x.name(), frames::udp_a_to_b());
   EXPECT_EQ(verdict_name(r.retval), verdict_name(code(verdict::redirect)));
@@ -207,21 +235,18 @@ TEST_P(packet_trace, a_port_linked_to_a_cube_is_traced_where_its_packets_arrive)
   // A transparent cube on the port: the trace now starts there, and s2 is loaded without.
   transparenthelloworld th(dp(), "trth", type());
   dp().attach(th, "trs2:p0", {});
-  EXPECT_EQ(th.trace_entry_directions(), 1u << PCN_INGRESS);
-  EXPECT_EQ(c.s2.trace_entry_directions(), 0u);
   send(x.name(), frames::udp_a_to_b());
   hops = ring.take();
   ASSERT_EQ(hops.size(), 3u);
   EXPECT_EQ(hops[0].verdict, PCN_TRACE_ENTER);
   EXPECT_EQ(hops[0].hop.kind, PCN_HOP_TRANSPARENT);
-  EXPECT_EQ(hops[0].header.cube, th.slot());
+  EXPECT_EQ(hops[0].hop.target, th.panel_slot(PCN_INGRESS));
   EXPECT_EQ(hops[1].verdict, PCN_TRACE_PASS);
   EXPECT_EQ(hops[2].verdict, PCN_TRACE_FORWARD);
   lines = session->take().bytes;
   EXPECT_NE(lines.find(R"("verdict":"enter","to":"trth")"), std::string::npos) << lines;
   EXPECT_NE(lines.find(R"("packet":2,"hop":2,)"), std::string::npos) << lines;
   dp().detach(th);
-  EXPECT_EQ(c.s2.trace_entry_directions(), 1u);
 
   // With the netdev traced too, a packet both traces follow is told to each, whole.
   auto from_x = hub.open(x.name(), dataplane::parse_trace_filter(""));
@@ -240,13 +265,12 @@ TEST_P(packet_trace, a_port_linked_to_a_cube_is_traced_where_its_packets_arrive)
   EXPECT_NE(lines.find(R"("packet":3,"hop":0,)"), std::string::npos) << lines;
   hub.close(from_x);
 
-  // The port goes: so does its trace, and the cube is loaded without the entry.
+  // The port goes: so does its trace.
   dp().disconnect("trs1:p1", "trs2:p0");
   c.s2.remove_port("p0");
   EXPECT_FALSE(dp().traced("trs2:p0"));
   hub.reap();
   EXPECT_TRUE(session->ended());
-  EXPECT_EQ(c.s2.trace_entry_directions(), 0u);
   hub.close(session);
   EXPECT_FALSE(dp().tracing_hops());
 }
