@@ -103,7 +103,9 @@ pcn_hop datapath::cube_hop(const transparent_cube& t, uint8_t direction) const {
 }
 
 pcn_hop datapath::inbound_head(const port& p) const {
-  if (auto tap = _trace_taps.find(p.path()); tap != _trace_taps.end()) return hop(PCN_HOP_TRANSPARENT, tap->second.slot, 0, PCN_INGRESS);
+  // (A tap whose trace is not, or no longer, wanted is being set up or undone: bypassed.)
+  if (auto tap = _trace_taps.find(p.path()); tap != _trace_taps.end() && _traces.contains(p.path()))
+    return hop(PCN_HOP_TRANSPARENT, tap->second.slot, 0, PCN_INGRESS);
   return inbound_lane(p);
 }
 
