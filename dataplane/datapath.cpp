@@ -539,10 +539,11 @@ void datapath::sync_hooks(const std::map<std::string, hook_plan>& plans) {
 
 void datapath::start_trace(const std::string& target, const pcn_trace_filter& filter) {
   if (!filter.id) throw std::invalid_argument("trace " + target + ": a trace needs an id");
-  port* p = is_cube_port_name(target) ? find_port(target) : nullptr;
-  if (p ? false : is_cube_port_name(target) || !netdev_family(target))
+  const bool on_port = is_cube_port_name(target);
+  port* p = on_port ? find_port(target) : nullptr;
+  if (on_port ? !p : !netdev_family(target))
     throw topology_error(topology_error::kind::not_found,
-                         "trace " + target + ": " + (is_cube_port_name(target) ? "no port " + target : "no cube uses netdev " + target));
+                         "trace " + target + ": " + (on_port ? "no port " + target : "no cube uses netdev " + target));
   if (traced(target)) throw topology_error(topology_error::kind::conflict, "trace " + target + ": " + target + " is being traced already");
   auto traces = _traces;
   traces[target] = filter;
@@ -591,7 +592,7 @@ void datapath::change_traces(const std::string& target, std::map<std::string, pc
       rewire();
       set_trace_hops(!_traces.empty());
     } catch (const std::exception& e) {
-      log::error("datapath: restoring the trace entries of {} failed: {}", target, e.what());
+      log::error("datapath: restoring the traces after one of {} failed: {}", target, e.what());
     }
     throw;
   }

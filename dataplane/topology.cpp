@@ -306,6 +306,9 @@ void datapath::port_removed(port& p) {
   // Its trace ends with it (the session sees that at its next reap).
   _traces.erase(p.path());
   auto tap = _trace_taps.extract(p.path());
+  auto release_tap = [&] {
+    if (tap) release_trace_tap(tap.mapped());
+  };
   try {
     change([&] {
       if (port* q = linked_peer(p)) q->_peer.clear();
@@ -320,10 +323,10 @@ void datapath::port_removed(port& p) {
       }
     });
   } catch (...) {
-    if (tap) release_trace_tap(tap.mapped());
+    release_tap();
     throw;
   }
-  if (tap) release_trace_tap(tap.mapped());
+  release_tap();
   // The port's entry now drops; forget it so a later port at this index is written anew.
   auto key = std::pair<const cube_base*, uint16_t>{&p.owner(), p.index()};
   _written_ports.erase(key);
