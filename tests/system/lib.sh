@@ -38,8 +38,10 @@ pcn_cleanup() {
   if [[ -f "$PCN_NETNS_LIST" ]]; then
     while read -r ns; do ip netns del "$ns" 2>/dev/null; done <"$PCN_NETNS_LIST"
   fi
-  # Whatever a daemon left pinned (it keeps the data plane on exit by default).
+  # Whatever a daemon left pinned (it keeps the data plane on exit by default), and the
+  # injection veth of one that was killed (kill -9 leaves it; the next start would reuse it).
   rm -rf "$PCN_PIN_ROOT" 2>/dev/null
+  ip link del "pi${PCN_RUN}t" 2>/dev/null
   rm -rf "$PCN_DIR"
 }
 trap pcn_cleanup EXIT
