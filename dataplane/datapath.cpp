@@ -79,13 +79,14 @@ bool program_uses_map(uint32_t prog_id, uint32_t map_id) {
 struct datapath::registry_entry {
   char name[64];
   char service[32];
-  uint32_t in_use;  // registry_cube, registry_egress, or 0: free
+  uint32_t in_use;  // registry_cube, registry_egress, registry_trace_tap, or 0: free
   uint32_t family;
 };
 
 namespace {
 constexpr uint32_t registry_cube = 1;    // the slot of cube `name` (of a transparent cube: its ingress)
 constexpr uint32_t registry_egress = 2;  // the egress slot of transparent cube `name`
+constexpr uint32_t registry_trace_tap = 3;  // a trace tap on port `name` (no trace outlives its run)
 }  // namespace
 
 std::string_view to_string(cube_type t) {
@@ -216,6 +217,10 @@ void datapath::adopt_previous_state() {
       egress_slots[family_index(f)].emplace_back(name, slot);
       continue;
     }
+    if (e.in_use == registry_trace_tap) {  // it may still head a lane: freed by finish_restore()
+      _previous_taps.emplace_back(f, slot);
+      continue;
+    }
     previous_cube p{name, std::string(e.service, strnlen(e.service, sizeof e.service)), f, slot, std::nullopt};
     _previous.emplace(p.name, p);
   }
@@ -282,6 +287,19 @@ void datapath::set_panel_slot(hook_family family, uint32_t slot, int prog_fd) {
   else panel.remove(slot);
 }
 
+// Takes a slot for good: its registry entry (what a restart finds) and _used_slots.
+void datapath::record_slot(hook_family family, uint32_t slot, uint32_t kind, const std::string& name, const std::string& service) {
+  registry_entry e{};
+  std::strncpy(e.name, name.c_str(), sizeof e.name - 1);
+  std::strncpy(e.service, service.c_str(), sizeof e.service - 1);
+  e.in_use = kind;
+  e.family = static_cast<uint32_t>(family_index(family));
+  uint32_t key = slot + (family == hook_family::tc ? PCN_MAX_CUBES : 0);
+  if (bpf_map_update_elem(_registry_fd, &key, &e, BPF_ANY) != 0)
+    throw bpf_error("register " + name + " in panel slot " + std::to_string(slot) + ": " + errno_text(errno));
+  _used_slots[family_index(family)].insert(slot);
+}
+
 // Empties a slot: its panel entry and its registry entry.
 void datapath::free_slot(hook_family family, uint32_t slot) {
   try {
@@ -336,18 +354,12 @@ std::vector<uint32_t> datapath::register_cube(cube_base& c, unsigned directions)
     fresh.push_back(s);
   }
   for (size_t i = 0; i < slots.size(); ++i) {
-    registry_entry e{};
-    std::strncpy(e.name, c.name().c_str(), sizeof e.name - 1);
-    std::strncpy(e.service, c.service().c_str(), sizeof e.service - 1);
-    e.in_use = i == 0 ? registry_cube : registry_egress;
-    e.family = static_cast<uint32_t>(fi);
-    uint32_t key = slots[i] + (f == hook_family::tc ? PCN_MAX_CUBES : 0);
-    if (bpf_map_update_elem(_registry_fd, &key, &e, BPF_ANY) != 0) {
-      int err = errno;
+    try {
+      record_slot(f, slots[i], i == 0 ? registry_cube : registry_egress, c.name(), c.service());
+    } catch (...) {
       for (uint32_t taken : slots) free_slot(f, taken);
-      throw bpf_error("register cube " + c.name() + ": " + errno_text(err));
+      throw;
     }
-    _used_slots[fi].insert(slots[i]);
   }
   _cubes[c.name()] = &c;
   if (_by_slot[fi].size() <= slots[0]) _by_slot[fi].resize(slots[0] + 1);
@@ -376,12 +388,8 @@ void datapath::finish_restore() {
   _previous.clear();
   _restoring = false;
   rewire();
-  // Panel slots no cube took are emptied: a previous run's trace taps, now bypassed.
-  for (hook_family f : {hook_family::xdp, hook_family::tc}) {
-    table<uint32_t, uint32_t> panel(framework_map_fd(f == hook_family::xdp ? PCN_MAP_XDP_PANEL : PCN_MAP_TC_PANEL), "panel");
-    for (uint32_t s = 0; s < PCN_MAX_CUBES; ++s)
-      if (!_used_slots[family_index(f)].count(s)) panel.remove(s);
-  }
+  // The previous run's trace taps, now bypassed.
+  for (auto [family, slot] : std::exchange(_previous_taps, {})) free_slot(family, slot);
 }
 
 cube_base* datapath::find_cube(std::string_view name) const {
@@ -549,12 +557,11 @@ void datapath::start_trace(const std::string& target, const pcn_trace_filter& fi
   traces[target] = filter;
   if (!p) return change_traces(target, std::move(traces));
   hook_family family = p->owner().family();
-  _trace_taps.emplace(target, trace_tap{family, take_free_slot(family), {}, {}, nullptr});
+  _trace_taps.emplace(target, trace_tap{family, take_tap_slot(family, target), {}, {}, nullptr});
   try {
     change_traces(target, std::move(traces));
   } catch (...) {
-    auto tap = _trace_taps.extract(target);
-    release_trace_tap(tap.mapped());
+    free_slot(family, _trace_taps.extract(target).mapped().slot);
     throw;
   }
 }
@@ -575,7 +582,7 @@ void datapath::stop_trace(const std::string& target, uint32_t id) {
     if (tap) _trace_taps.insert(std::move(tap));
     throw;
   }
-  if (tap) release_trace_tap(tap.mapped());
+  if (tap) free_slot(tap.mapped().family, tap.mapped().slot);
 }
 
 // Entry programs, taps and cubes loaded for the traces wanted, or as they were if that fails.
@@ -627,22 +634,14 @@ std::vector<std::string> datapath::traced_targets() const {
   return out;
 }
 
-void datapath::release_trace_tap(const trace_tap& tap) {
-  try {
-    set_panel_slot(tap.family, tap.slot, -1);
-  } catch (const std::exception& e) {
-    log::warn("datapath: clearing the trace tap's panel slot {}: {}", tap.slot, e.what());
-  }
-  _used_slots[family_index(tap.family)].erase(tap.slot);
-}
-
-// A panel slot for the framework's own use (a trace tap): not in the registry, so a
-// restart finds it unused (finish_restore() empties it).
-uint32_t datapath::take_free_slot(hook_family family) {
-  auto& used = _used_slots[family_index(family)];
-  for (uint32_t s = 0; s < PCN_MAX_CUBES; ++s)
-    if (used.insert(s).second) return s;
-  throw topology_error(topology_error::kind::conflict, "no free " + std::string(to_string(family)) + " panel slot for a trace");
+// A panel slot for a trace tap, recorded so that a restart frees it once nothing points at it.
+uint32_t datapath::take_tap_slot(hook_family family, const std::string& target) {
+  const auto& used = _used_slots[family_index(family)];
+  uint32_t slot = 0;
+  while (slot < PCN_MAX_CUBES && used.contains(slot)) ++slot;
+  if (slot == PCN_MAX_CUBES) throw topology_error(topology_error::kind::conflict, "no free " + std::string(to_string(family)) + " panel slot for a trace of " + target);
+  record_slot(family, slot, registry_trace_tap, target, "");
+  return slot;
 }
 
 }  // namespace pcn::dataplane

@@ -172,6 +172,7 @@ class datapath {
   // Returns `directions` slots (the first names the cube); adopts a previous cube's of the same name.
   std::vector<uint32_t> register_cube(cube_base& c, unsigned directions);
   void unregister_cube(cube_base& c);
+  void record_slot(hook_family family, uint32_t slot, uint32_t kind, const std::string& name, const std::string& service);
   void free_slot(hook_family family, uint32_t slot);
   void remove_previous(const previous_cube& p);
   void set_panel_slot(hook_family family, uint32_t slot, int prog_fd);
@@ -228,8 +229,7 @@ class datapath {
     std::unique_ptr<bpf_object_file> object;  // null until rewire() loads it
   };
   void write_trace_taps();
-  void release_trace_tap(const trace_tap& tap);
-  uint32_t take_free_slot(hook_family family);
+  uint32_t take_tap_slot(hook_family family, const std::string& target);
 
   datapath_options _options;
   bool _restoring = true;
@@ -242,6 +242,7 @@ class datapath {
   std::vector<cube_base*> _by_slot[2];  // per hook family: how fast-path messages name cubes
   std::set<uint32_t> _used_slots[2];  // per hook family
   std::map<std::string, previous_cube, std::less<>> _previous;  // not (yet) re-adopted
+  std::vector<std::pair<hook_family, uint32_t>> _previous_taps;   // the previous run's trace taps
   std::map<std::string, std::vector<transparent_cube*>> _chains;  // parent -> chain
   std::map<std::string, netdev_ref> _netdevs;  // every netdev the topology names
   std::map<std::string, pcn_trace_filter, std::less<>> _traces;  // by netdev or "cube:port"

@@ -307,7 +307,7 @@ void datapath::port_removed(port& p) {
   _traces.erase(p.path());
   auto tap = _trace_taps.extract(p.path());
   auto release_tap = [&] {
-    if (tap) release_trace_tap(tap.mapped());
+    if (tap) free_slot(tap.mapped().family, tap.mapped().slot);
   };
   try {
     change([&] {

@@ -4,7 +4,9 @@
 // kernel state; a continuous ping runs from host1 while the test opens a datapath on the
 // same root, re-creates sf and thw with their wiring and calls finish_restore(). The ping
 // loses at most a few packets, forwarding goes on afterwards, thw has both its slots (one
-// per direction) back, and `old` and `gone`, not re-created, are removed whole.
+// per direction) back, and `old` and `gone`, not re-created, are removed whole. The previous
+// run was tracing sf:p1: its trace tap forwards until the new run re-wires, then its slot is
+// emptied (no trace outlives its run).
 #include <bpf/bpf.h>
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -80,6 +82,9 @@ void previous_run(const std::string& root, cube_type type, const netdevs& n) {
   dp.connect("old:p0", n.for_old);
   transparenthelloworld gone(dp, "gone", type);
   dp.attach(gone, "old:p0", {});
+  pcn_trace_filter trace{};
+  trace.id = 1;
+  dp.start_trace("sf:p1", trace);
   dp.keep_kernel_state_on_exit();
 }
 
@@ -205,6 +210,11 @@ TEST_P(restart, pinned_state_is_readopted_while_a_ping_runs) {
   EXPECT_EQ(testing::hooks_on(c.outside_ifindex()), "") << c.outside() << " still runs the entry program for old";
   EXPECT_FALSE(dp.entry_hop(c.outside()));
   EXPECT_NE(testing::hooks_on(a.outside_ifindex()), "");
+
+  // The panel holds sf and thw and nothing else: the previous run's trace tap went too.
+  int programs = 0;
+  for (uint32_t slot = 0; slot < PCN_MAX_CUBES; ++slot) programs += panel_slot(root.path, family, slot).has_value();
+  EXPECT_EQ(programs, 3) << "sf, thw ingress and thw egress";
 }
 
 // Re-adoption (and cleaning) is by pin root: a datapath on another root in the same
