@@ -55,7 +55,7 @@ void add_trace_routes(router& r, datastore& store, dataplane::trace_hub& hub) {
   r.add(http::verb::get, std::string(rest_root) + "/trace", [&hub](const request&, const route_params&) {
     return control_call([&hub]() -> task<response> {
       json::array traces;
-      for (const auto& netdev : hub.sessions()) traces.push_back(json::value(netdev));
+      for (const auto& target : hub.sessions()) traces.push_back(json::value(target));
       co_return json_response(http::status::ok, json::object{{"traces", std::move(traces)}});
     });
   });

@@ -7,7 +7,6 @@
 
 #include <boost/json/serialize.hpp>
 #include <cerrno>
-#include <charconv>
 #include <ctime>
 #include <fstream>
 #include <ostream>
@@ -23,15 +22,6 @@ namespace pcn::cli {
 namespace {
 
 namespace json = boost::json;
-
-template <typename T>
-T number_of(const std::string& flag, const std::string& text, T low) {
-  T value{};
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc{} || end != text.data() + text.size() || value < low)
-    throw syntax_error("capture: " + flag + " " + quoted(text) + ": expected a number of at least " + std::to_string(low));
-  return value;
-}
 
 std::string unique_name() {
   std::random_device random;
@@ -78,8 +68,8 @@ capture_options parse_capture_args(std::span<const std::string> args) {
       return args[++i];
     };
     if (a == "-w") o.file = value("-w");
-    else if (a == "-c") o.count = number_of<uint64_t>("-c", value("-c"), 1);
-    else if (a == "-s") o.snaplen = number_of<uint32_t>("-s", value("-s"), 1);
+    else if (a == "-c") o.count = flag_number<uint64_t>("capture", "-c", value("-c"), 1);
+    else if (a == "-s") o.snaplen = flag_number<uint32_t>("capture", "-s", value("-s"), 1);
     else if (a == "-t") o.type = value("-t");
     else if (a == "-Q") {
       const std::string& d = value("-Q");

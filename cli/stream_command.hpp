@@ -4,8 +4,10 @@
 // to clean up; the daemon's error message of a refused request.
 #include <signal.h>
 
+#include <charconv>
 #include <string>
 
+#include "cli/args.hpp"
 #include "cli/http_client.hpp"
 
 namespace pcn::cli {
@@ -29,5 +31,16 @@ class signal_guard {
 
 // {"message": ...} of an error answer, or what there is.
 std::string error_text(const http_response& res);
+
+// The number a flag of `command` takes (-c COUNT, -s SNAPLEN), at least `low`; throws
+// syntax_error naming the flag.
+template <typename T>
+T flag_number(std::string_view command, const std::string& flag, const std::string& text, T low) {
+  T value{};
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc{} || end != text.data() + text.size() || value < low)
+    throw syntax_error(std::string(command) + ": " + flag + " " + quoted(text) + ": expected a number of at least " + std::to_string(low));
+  return value;
+}
 
 }  // namespace pcn::cli

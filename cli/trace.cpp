@@ -4,7 +4,6 @@
 
 #include <boost/json.hpp>
 #include <cctype>
-#include <charconv>
 #include <map>
 #include <ostream>
 
@@ -50,12 +49,7 @@ trace_options parse_trace_args(std::span<const std::string> args) {
     const std::string& a = args[i];
     if (a == "-c") {
       if (i + 1 >= args.size()) throw syntax_error("trace: -c needs a number");
-      uint64_t n = 0;
-      const std::string& t = args[++i];
-      auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), n);
-      if (ec != std::errc{} || end != t.data() + t.size() || n == 0)
-        throw syntax_error("trace: -c " + quoted(t) + ": expected a number of at least 1");
-      o.count = n;
+      o.count = flag_number<uint64_t>("trace", "-c", args[++i], 1);
     } else if (a == "-j") {
       o.json = true;
     } else if (o.target.empty()) {
