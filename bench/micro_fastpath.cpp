@@ -13,6 +13,7 @@
 #include "tests/support/netns.hpp"
 #include "tests/support/packet_builder.hpp"
 #include "tests/support/test_datapath.hpp"
+#include "tests/support/xdp_metadata.hpp"
 #include "tests/support/test_run.hpp"
 
 namespace pcn {
@@ -50,10 +51,9 @@ uint32_t run(const dataplane::cube_base& c, uint16_t in_port, const std::vector<
   md.cube = static_cast<uint16_t>(c.slot());
   md.in_port = in_port;
   if (c.family() == dataplane::hook_family::xdp) {
-    testing::xdp_input in;
-    in.metadata.resize(sizeof md);
-    std::memcpy(in.metadata.data(), &md, sizeof md);
-    return testing::run_xdp(c.master_fd(), frame, in, repeat).ns_per_packet;
+    testing::xdp_metadata_slot slot(c.owner_datapath());
+    slot.set(md);
+    return testing::run_xdp(c.master_fd(), frame, {}, repeat).ns_per_packet;
   }
   testing::tc_input in;
   std::memcpy(in.cb.data(), &md, sizeof md);

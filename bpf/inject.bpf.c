@@ -16,16 +16,15 @@ int pcn_inject(struct xdp_md* ctx) {
   if ((void*)(h + 1) > pcn_data_end(ctx) || h->magic != PCN_INJECT_MAGIC) return XDP_DROP;
   struct pcn_inject_header header = *h;
   if (bpf_xdp_adjust_head(ctx, (int)sizeof header)) return XDP_DROP;
-  /* Whatever the area held, exactly the room needed in front of the frame. */
-  int metalen = (int)(ctx->data - ctx->data_meta);
   if (header.family == PCN_FAMILY_TC) {
+    /* Whatever the area held, exactly the room needed in front of the frame. */
+    int metalen = (int)(ctx->data - ctx->data_meta);
     if (bpf_xdp_adjust_meta(ctx, metalen - (int)sizeof header)) return XDP_DROP;
     struct pcn_inject_header* meta = (void*)(long)ctx->data_meta;
     if ((void*)(meta + 1) > (void*)(long)ctx->data) return XDP_DROP;
     *meta = header;
     return XDP_PASS;
   }
-  if (bpf_xdp_adjust_meta(ctx, metalen - (int)sizeof(struct pcn_metadata))) return XDP_DROP;
   PCN_MD_DECLARE(ctx, md)
   __builtin_memset(md, 0, sizeof(*md));
   md->flags = PCN_MD_FROM_SLOWPATH;

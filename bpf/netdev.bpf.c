@@ -18,13 +18,6 @@ const volatile struct pcn_trace_filter pcn_trace = {};
 
 static __always_inline int enter(pcn_ctx* ctx, __u8 direction) {
   if (pcn_first_hop.kind == PCN_HOP_STACK) return PCN_PASS;
-#ifdef PCN_HOOK_XDP
-  /* Exactly one pcn_metadata right in front of the frame, whatever the area held before (a
-   * previous hop's metadata survives a redirect through a veth): AF_XDP hands userspace
-   * the bytes just before the frame, and the area must not grow at every entry. */
-  int metalen = (int)(ctx->data - ctx->data_meta);
-  if (bpf_xdp_adjust_meta(ctx, metalen - (int)sizeof(struct pcn_metadata))) return XDP_ABORTED;
-#endif
   PCN_MD_DECLARE(ctx, md)
   __builtin_memset(md, 0, sizeof(*md));
   md->direction = direction;

@@ -18,9 +18,10 @@ enum pcn_direction {
   PCN_EGRESS = 1,  /* out of the cube (towards its port's peer) */
 };
 
-/* Metadata that travels with the packet from hop to hop: in the XDP metadata area
- * (bpf_xdp_adjust_meta, which AF_XDP delivers in front of the frame) and in skb->cb for
- * TC. Exactly 20 bytes, the size of skb->cb. Every entry from a netdev resets it.
+/* Metadata that travels with the packet from hop to hop: in a per-CPU map for XDP (see
+ * pcn_hook.h; a packet sent to the slow path gets a copy in the XDP metadata area, which
+ * AF_XDP delivers in front of the frame) and in skb->cb for TC. Exactly 20 bytes, the size
+ * of skb->cb. Every entry from a netdev resets it.
  *
  * Hops keep only what the fast path reads: a hop into a standard cube writes in_port, a
  * hop into a transparent cube writes nothing (its direction is a load-time constant of
@@ -95,6 +96,7 @@ struct pcn_port_stats {
 #define PCN_MAP_EVENTS "pcn_events"
 #define PCN_MAP_XSKS "pcn_xsks"
 #define PCN_MAP_XSK_BASE "pcn_xsk_base"
+#define PCN_MAP_MD "pcn_md_cpu"
 
 /* Log levels of the fast path, same order as the daemon's. */
 enum pcn_log_level {

@@ -87,19 +87,10 @@ static __always_inline void pcn_count(pcn_ctx* ctx, __u32 port, int tx) {
 
 /* The metadata of a traced packet, or null. Only while some netdev is traced are cubes
  * loaded with pcn_trace_hops set; otherwise the verifier drops the branch, and disabled
- * tracing costs a load of that constant and nothing else. In XDP the metadata area is read
- * here with volatile loads the compiler cannot merge with md's: a hop that does not
- * otherwise touch md (a pass-through one) then reads it nowhere but in this branch. (In TC
- * the same through skb->cb makes the router's program too complex for the verifier.) */
+ * tracing costs a load of that constant and nothing else. */
 static __always_inline struct pcn_metadata* pcn_traced(pcn_ctx* ctx, struct pcn_metadata* md) {
   if (!pcn_trace_hops) return 0;
-#ifdef PCN_HOOK_XDP
-  struct pcn_metadata* area = (void*)(long)*(volatile __u32*)&ctx->data_meta;
-  if ((void*)(area + 1) > (void*)(long)*(volatile __u32*)&ctx->data) return 0;
-  return (area->flags & PCN_MD_TRACE) ? area : 0;
-#else
   return (md->flags & PCN_MD_TRACE) ? md : 0;
-#endif
 }
 
 /* A hop of a traced packet, named by this cube's slot, direction and ingress port. */
@@ -135,11 +126,11 @@ static __always_inline int pcn_pkt_redirect(pcn_ctx* ctx, struct pcn_metadata* m
 static __always_inline int pcn_pkt_pass(pcn_ctx* ctx, struct pcn_metadata* md) {
   PCN_TRACE_HOP(ctx, md, PCN_TRACE_PASS, 0, 0, &pcn_next_hop);
   if (pcn_next_hop.kind == PCN_HOP_TRANSPARENT) {
-    pcn_md_keep(ctx, md, PCN_MD_LAZY);
+    pcn_md_keep(ctx, md, PCN_MD_DECLARED);
     bpf_tail_call(ctx, &PCN_PANEL, pcn_next_hop.target);
     return PCN_DROP;
   }
-  return pcn_go_to(ctx, md, &pcn_next_hop, PCN_MD_LAZY);
+  return pcn_go_to(ctx, md, &pcn_next_hop, PCN_MD_DECLARED);
 }
 
 /* Drops the packet; a trace shows the reason (PCN_DROP_REASON_USER and up: the cube's own). */
@@ -219,10 +210,17 @@ static __always_inline int pcn_pkt_controller(pcn_ctx* ctx, struct pcn_metadata*
   md->reason = reason;
   pcn_md_identify(md);
 #ifdef PCN_HOOK_XDP
+  /* AF_XDP hands userspace the bytes in front of the frame: a copy of md there, exactly
+   * one pcn_metadata whatever the area held (a previous hop's survives a veth). */
+  int metalen = (int)(ctx->data - ctx->data_meta);
+  struct pcn_metadata* area = 0;
+  if (bpf_xdp_adjust_meta(ctx, metalen - (int)sizeof(struct pcn_metadata)) == 0) area = (void*)(long)ctx->data_meta;
+  if (area && (void*)(area + 1) > (void*)(long)ctx->data) area = 0;
+  if (area) *area = *md;
   __u32 ifindex = ctx->ingress_ifindex;
   __u32* base = bpf_map_lookup_elem(&pcn_xsk_base, &ifindex);
   __u32 key = (base ? *base : 0) + ctx->rx_queue_index;
-  if (!base || ctx->rx_queue_index >= PCN_MAX_QUEUES || !bpf_map_lookup_elem(&pcn_xsks, &key)) {
+  if (!area || !base || ctx->rx_queue_index >= PCN_MAX_QUEUES || !bpf_map_lookup_elem(&pcn_xsks, &key)) {
     if (stats) stats->slowpath_drops++;
     return XDP_DROP;
   }
@@ -322,22 +320,9 @@ static __always_inline __u64 pcn_mac(const unsigned char* mac) {
     return handler(ctx, md);                       \
   }
 
-/* A transparent cube may well not touch the metadata (a hop into its successor writes none
- * but in_port, and only into a standard cube): in XDP the bounds check of the metadata area
- * is then left out with md, which costs nothing where it is not used. The area is always
- * there (every netdev entry makes one); were it not, md would be a scratch copy. */
-#ifdef PCN_HOOK_XDP
-static struct pcn_metadata pcn_md_scratch;
-#define PCN_MD_DECLARE_LAZY(ctx, md)                                  \
-  struct pcn_metadata* md = (void*)(long)(ctx)->data_meta;            \
-  if ((void*)(md + 1) > (void*)(long)(ctx)->data) md = &pcn_md_scratch;
-#else
-#define PCN_MD_DECLARE_LAZY(ctx, md) PCN_MD_DECLARE(ctx, md)
-#endif
-
 #define PCN_TRANSPARENT_MAIN(handler)              \
   SEC(PCN_SECTION) int pcn_master(pcn_ctx* ctx) {  \
-    PCN_MD_DECLARE_LAZY(ctx, md)                   \
+    PCN_MD_DECLARE(ctx, md)                        \
     return handler(ctx, md);                       \
   }
 

@@ -48,7 +48,7 @@ static __always_inline __u32 pcn_ingress_ifindex(pcn_ctx* ctx) {
 #endif
 }
 
-/* Metadata: a pointer into the XDP metadata area, or (TC) a copy of skb->cb that
+/* Metadata: (XDP) a pointer into a per-CPU map, or (TC) a copy of skb->cb that
  * pcn_md_store() writes back before control leaves the program by a tail call. */
 union pcn_md_words {
   struct pcn_metadata md;
@@ -56,19 +56,29 @@ union pcn_md_words {
 };
 
 #ifdef PCN_HOOK_XDP
-static __always_inline struct pcn_metadata* pcn_md_of(pcn_ctx* ctx) {
-  struct pcn_metadata* md = (void*)(long)ctx->data_meta;
-  if ((void*)(md + 1) > (void*)(long)ctx->data) return 0;
-  return md;
+/* XDP: the metadata of the packet in the fast path on this CPU. An XDP chain runs to its
+ * end (tail calls, then a verdict) without another packet's chain starting on the same CPU
+ * in between: native XDP in NAPI, generic XDP and live-frame BPF_PROG_TEST_RUN all run
+ * with bottom halves off, and a redirect only queues the frame. (A BPF_PROG_TEST_RUN
+ * without live frames does not turn them off: tests that use it run no traffic through
+ * the same datapath meanwhile.) The metadata area in front of the frame would do as well,
+ * but growing it (bpf_xdp_adjust_meta) costs about 7 ns a packet; only a packet that
+ * leaves for the slow path gets one (pcn_pkt_controller). A framework map (pcn_maps.h). */
+struct {
+  __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+  __uint(max_entries, 1);
+  __type(key, __u32);
+  __type(value, struct pcn_metadata);
+} pcn_md_cpu SEC(".maps");
+static __always_inline struct pcn_metadata* pcn_md_of(void) {
+  __u32 zero = 0;
+  return bpf_map_lookup_elem(&pcn_md_cpu, &zero);
 }
 static __always_inline void pcn_md_store(pcn_ctx* ctx, struct pcn_metadata* md) {}
 static __always_inline void pcn_md_store_changes(pcn_ctx* ctx, struct pcn_metadata* md) {}
-/* After anything that moves the packet (bpf_xdp_adjust_head, VLAN push/pop) the metadata
- * pointer must be taken again (the area moved with the packet); null if it is gone. */
-static __always_inline struct pcn_metadata* pcn_md_reload(pcn_ctx* ctx, struct pcn_metadata* md) { return pcn_md_of(ctx); }
-#define PCN_MD_DECLARE(ctx, md)                                                    \
-  struct pcn_metadata* md = (void*)(long)(ctx)->data_meta;                         \
-  if ((void*)(md + 1) > (void*)(long)(ctx)->data) return XDP_ABORTED;
+#define PCN_MD_DECLARE(ctx, md)                    \
+  struct pcn_metadata* md = pcn_md_of();           \
+  if (!md) return XDP_ABORTED;
 #else
 /* The copy PCN_MD_DECLARE makes, with skb->cb as it was read. */
 struct pcn_md_copy {
@@ -107,8 +117,6 @@ static __always_inline void pcn_md_store_changes(pcn_ctx* ctx, struct pcn_metada
   if (c->now.words[3] != c->was[3]) PCN_CB_STORE(ctx, 3, c->now.words[3]);
   if (c->now.words[4] != c->was[4]) PCN_CB_STORE(ctx, 4, c->now.words[4]);
 }
-/* TC's metadata is a copy on the stack: nothing moves it. */
-static __always_inline struct pcn_metadata* pcn_md_reload(pcn_ctx* ctx, struct pcn_metadata* md) { return md; }
 #define PCN_MD_DECLARE(ctx, md)       \
   struct pcn_md_copy md##_copy;       \
   pcn_md_load(ctx, &md##_copy);       \

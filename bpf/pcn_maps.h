@@ -56,8 +56,6 @@ struct {
 enum pcn_md_origin {
   PCN_MD_BUILT = 0,    /* built by the program (netdev entry, injection): TC writes all of it */
   PCN_MD_DECLARED = 1, /* PCN_MD_DECLARE's: TC writes back only the words the program changed */
-  PCN_MD_LAZY = 2,     /* a transparent cube's (pcn_cube.h): as DECLARED, and XDP checks the
-                        * metadata area only on the hop that writes into it */
 };
 
 static __always_inline void pcn_md_keep(pcn_ctx* ctx, struct pcn_metadata* md, int origin) {
@@ -74,15 +72,6 @@ static __always_inline void pcn_md_keep(pcn_ctx* ctx, struct pcn_metadata* md, i
 static __always_inline int pcn_go_to(pcn_ctx* ctx, struct pcn_metadata* md, const volatile struct pcn_hop* hop, int origin) {
   switch (hop->kind) {
     case PCN_HOP_CUBE:
-#ifdef PCN_HOOK_XDP
-      if (origin == PCN_MD_LAZY) {
-        /* md from ctx, checked here, so that a transparent cube that leaves md alone checks
-         * the metadata area on this hop only (into the cube at the end of its lane).
-         * Volatile reads: the compiler must not move them ahead of the switch. */
-        md = (void*)(long)*(volatile __u32*)&ctx->data_meta;
-        if ((void*)(md + 1) > (void*)(long)*(volatile __u32*)&ctx->data) return XDP_ABORTED;
-      }
-#endif
       md->in_port = hop->port;
       pcn_md_keep(ctx, md, origin);
       bpf_tail_call(ctx, &PCN_PANEL, hop->target);

@@ -29,7 +29,7 @@ constexpr std::string_view egress_program = "pcn_netdev_egress";
 constexpr std::string_view entry_program_kernel_name = "pcn_netdev_ingr";
 constexpr std::string_view egress_program_kernel_name = "pcn_netdev_egre";
 
-const char* framework_maps[] = {PCN_MAP_XDP_PANEL, PCN_MAP_TC_PANEL, PCN_MAP_DEVMAP, PCN_MAP_EVENTS, PCN_MAP_XSKS, PCN_MAP_XSK_BASE};
+const char* framework_maps[] = {PCN_MAP_XDP_PANEL, PCN_MAP_TC_PANEL, PCN_MAP_DEVMAP, PCN_MAP_EVENTS, PCN_MAP_XSKS, PCN_MAP_XSK_BASE, PCN_MAP_MD};
 
 std::string errno_text(int err) { return std::system_category().message(err); }
 

@@ -102,6 +102,7 @@ class table {
 template <typename K, typename V>
 class percpu_table {
   static_assert(std::is_trivially_copyable_v<K> && std::is_trivially_copyable_v<V>, "map keys and values are plain data");
+  static_assert(sizeof(V) % 8 == 0, "the kernel lays per-CPU values out 8 bytes apart: pad the value type");
 
  public:
   percpu_table(int fd, std::string name) : _fd(fd), _name(std::move(name)) {}

@@ -109,8 +109,6 @@ static __always_inline int l2_egress_prepare(pcn_ctx* ctx, __u32 port, __u32 vla
 /* Out of one port (a learned destination). */
 static __always_inline int l2_forward(pcn_ctx* ctx, struct pcn_metadata* md, __u32 port, __u32 vlan) {
   if (port == md->in_port || l2_egress_prepare(ctx, port, vlan)) return pcn_pkt_drop(ctx, md);
-  md = pcn_md_reload(ctx, md);
-  if (!md) return PCN_ABORTED;
   return pcn_pkt_redirect(ctx, md, port);
 }
 
@@ -122,8 +120,6 @@ static __always_inline int l2_flood_egress(struct xdp_md* ctx, __u32 port);
 static __always_inline int l2_flood(pcn_ctx* ctx, struct pcn_metadata* md, const struct l2_config* cfg, __u32 vlan) {
   __u32 how = cfg->flood;
   if (l2_flood_prepare(ctx, vlan)) return pcn_pkt_drop(ctx, md); /* (a trace reads the metadata afresh) */
-  md = pcn_md_reload(ctx, md);
-  if (!md) return XDP_ABORTED;
   if (!(how & L2_FLOOD_KERNEL)) {
     if (how & L2_FLOOD_SLOWPATH) return pcn_pkt_controller_md(ctx, md, L2_REASON_FLOOD, vlan, 0, 0);
     return pcn_pkt_drop(ctx, md);

@@ -11,6 +11,7 @@
 #include "slowpath/event_ring.hpp"
 #include "slowpath/log_format.hpp"
 #include "tests/support/test_datapath.hpp"
+#include "tests/support/xdp_metadata.hpp"
 
 namespace pcn {
 namespace {
@@ -24,22 +25,16 @@ std::array<unsigned char, 64> frame() {
 }
 
 // Runs a cube's master once, as if it had entered through port `port` (metadata in the
-// XDP metadata area, or in skb->cb for TC).
+// CPU's XDP metadata, or in skb->cb for TC).
 int run_master(const dataplane::cube_base& c, uint16_t port) {
-  std::array<unsigned char, 20 + 64> buffer{};
   pcn_metadata md{};
   md.cube = static_cast<uint16_t>(c.slot());
   md.in_port = port;
   auto f = frame();
   if (c.family() == dataplane::hook_family::xdp) {
-    std::memcpy(buffer.data(), &md, sizeof md);
-    std::memcpy(buffer.data() + sizeof md, f.data(), f.size());
-    xdp_md ctx{};
-    ctx.data_meta = 0;
-    ctx.data = sizeof md;
-    ctx.data_end = static_cast<__u32>(buffer.size());
-    LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = buffer.data(), .data_size_in = static_cast<__u32>(buffer.size()),
-                .ctx_in = &ctx, .ctx_size_in = sizeof ctx, .repeat = 1);
+    testing::xdp_metadata_slot slot(c.owner_datapath());
+    slot.set(md);
+    LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = f.data(), .data_size_in = static_cast<__u32>(f.size()), .repeat = 1);
     EXPECT_EQ(bpf_prog_test_run_opts(c.master_fd(), &opts), 0) << std::strerror(errno);
     return static_cast<int>(opts.retval);
   }

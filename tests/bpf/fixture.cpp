@@ -93,6 +93,8 @@ const std::string& isolation_problem() { return problem(); }
 veth_pair::veth_pair() : _name(unique_name("fx")), _peer(unique_name("fy")) {
   run_command("ip link add " + _name + " type veth peer name " + _peer);
   try {
+    // No IPv6 autoconfiguration: nothing but the tests' packets crosses the pipeline.
+    run_command("sysctl -qw net.ipv6.conf." + _name + ".disable_ipv6=1 net.ipv6.conf." + _peer + ".disable_ipv6=1");
     run_command("ip link set " + _name + " up");
     run_command("ip link set " + _peer + " up");
   } catch (...) {
@@ -148,7 +150,19 @@ run_result dataplane_fixture::send(const std::string& netdev, const bytes& frame
     untouched.metadata = metadata;
     return untouched;
   }
-  if (family() == hook_family::xdp) return run_xdp(fd, frame, {.ingress_ifindex = ifindex, .rx_queue_index = 0, .metadata = metadata}, repeat);
+  if (family() == hook_family::xdp) {
+    // `metadata` is what a previous packet left on the CPU, and bytes in front of the frame.
+    xdp_metadata_slot slot(dp());
+    pcn_metadata previous{};
+    std::memcpy(&previous, metadata.data(), std::min(metadata.size(), sizeof previous));  // data() may be null
+    slot.set(previous);
+    run_result r = run_xdp(fd, frame, {.ingress_ifindex = ifindex, .rx_queue_index = 0, .metadata = metadata}, repeat);
+    r.metadata_area = std::move(r.metadata);
+    pcn_metadata md = slot.get();
+    r.metadata.resize(sizeof md);
+    std::memcpy(r.metadata.data(), &md, sizeof md);
+    return r;
+  }
   tc_input in{.ifindex = ifindex, .ingress_ifindex = entry == hook::ingress ? ifindex : 0, .cb = {}};
   if (metadata.size() > sizeof in.cb) throw std::invalid_argument("skb->cb holds 20 bytes of metadata");
   if (!metadata.empty()) std::memcpy(in.cb.data(), metadata.data(), metadata.size());  // data() may be null
@@ -215,6 +229,15 @@ pcn_metadata metadata_of(const run_result& r) {
   pcn_metadata md{};
   if (r.metadata.size() < sizeof md) throw std::runtime_error("the packet came out with " + std::to_string(r.metadata.size()) + " bytes of metadata");
   std::memcpy(&md, r.metadata.data(), sizeof md);
+  return md;
+}
+
+std::optional<pcn_metadata> slowpath_metadata_of(const run_result& r) {
+  if (r.metadata_area.empty()) return std::nullopt;
+  pcn_metadata md{};
+  EXPECT_EQ(r.metadata_area.size(), sizeof md) << "the metadata area holds exactly one pcn_metadata";
+  if (r.metadata_area.size() != sizeof md) return std::nullopt;
+  std::memcpy(&md, r.metadata_area.data(), sizeof md);
   return md;
 }
 

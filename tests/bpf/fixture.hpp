@@ -25,6 +25,7 @@
 #include "tests/support/packet_builder.hpp"
 #include "tests/support/test_datapath.hpp"
 #include "tests/support/test_run.hpp"
+#include "tests/support/xdp_metadata.hpp"
 
 namespace pcn::testing {
 
@@ -75,7 +76,9 @@ struct fixture {
   std::vector<port_delta> counters = {};  // every other port of every cube: unchanged
   std::vector<probe_record> probes = {};  // every other probe and direction: saw nothing
   hook entry = hook::ingress;
-  bytes metadata = {};                    // already there: XDP metadata area, TC skb->cb
+  // Already there: XDP: what a previous packet left in the CPU's metadata, and bytes in
+  // the metadata area in front of the frame; TC: skb->cb.
+  bytes metadata = {};
   std::optional<bytes> output = {};       // the frame that comes out; default: the input, untouched
   std::function<void(const run_result&)> check = {};  // more to check on the result
 };
@@ -128,8 +131,10 @@ inline bytes tagged_a_to_b(uint16_t vid) {
 // "XDP_DRV", "TC": names of the parameterised tests.
 std::string type_name(const ::testing::TestParamInfo<dataplane::cube_type>& info);
 
-// The metadata as the pipeline left it (XDP: the area in front of the frame must be exactly
-// one pcn_metadata; TC: skb->cb).
+// The metadata as the pipeline left it (XDP: the CPU's; TC: skb->cb).
 pcn_metadata metadata_of(const run_result& r);
+// XDP: what AF_XDP would hand the slow path with the packet, a copy in the metadata area
+// (which must then hold exactly one pcn_metadata); nothing when the area is empty.
+std::optional<pcn_metadata> slowpath_metadata_of(const run_result& r);
 
 }  // namespace pcn::testing

@@ -148,14 +148,14 @@ class router_fastpath : public dataplane_fixture {
     return c;
   }
 
-  // What the run handed to the slow path, if anything: XDP leaves the metadata in its area
-  // (no socket listens here, so the packet is dropped after), TC sends it with the packet
-  // through the ring buffer.
+  // What the run handed to the slow path, if anything: XDP leaves a copy of the metadata in
+  // its area (no socket listens here, so the packet is dropped after), TC sends it with the
+  // packet through the ring buffer.
   std::optional<upcall> upcall_of(const run_result& result) {
     if (family() == hook_family::xdp) {
-      pcn_metadata md = metadata_of(result);
-      if (md.reason == 0) return std::nullopt;
-      return upcall{md.reason, {md.data[0], md.data[1], md.data[2]}};
+      auto md = slowpath_metadata_of(result);
+      if (!md) return std::nullopt;
+      return upcall{md->reason, {md->data[0], md->data[1], md->data[2]}};
     }
     tc_upcalls.clear();
     ring->consume();

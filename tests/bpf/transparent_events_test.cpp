@@ -118,9 +118,10 @@ TEST_P(transparent_events, logs_and_notifications_name_the_cube_and_its_directio
   }
 }
 
-// The slow path gets complete metadata: XDP in the metadata area in front of the frame
-// (what AF_XDP hands over; with no socket listening here the packet is dropped and the
-// area can be read from the test run), TC in the packet event.
+// The slow path gets complete metadata: XDP in the metadata area in front of the frame,
+// exactly one pcn_metadata whatever the area held (what AF_XDP hands over; with no socket
+// listening here the packet is dropped and the area can be read from the test run), TC in
+// the packet event.
 TEST_P(transparent_events, a_packet_to_the_slow_path_carries_the_cube_and_its_direction) {
   const auto& x = veth();
   const auto& y = veth();
@@ -143,8 +144,12 @@ TEST_P(transparent_events, a_packet_to_the_slow_path_carries_the_cube_and_its_di
        .input = frames::udp_a_to_b(),
        .expected = verdict::drop,
        .probes = {{"quiet", PCN_INGRESS, 0}, {"t", PCN_INGRESS, 1}},
+       .metadata = family() == hook_family::xdp ? bytes(32, 0xcd) : bytes{},
        .check = [&](const run_result& r) {
-         if (family() == hook_family::xdp) check(metadata_of(r), PCN_INGRESS, 1);
+         if (family() != hook_family::xdp) return;
+         auto md = slowpath_metadata_of(r);
+         ASSERT_TRUE(md) << "no metadata in front of the frame";
+         check(*md, PCN_INGRESS, 1);
        }},
       {.description = "out of sf through p0 (received on p1): t outbound sends it up",
        .netdev = y.name(),
@@ -153,7 +158,10 @@ TEST_P(transparent_events, a_packet_to_the_slow_path_carries_the_cube_and_its_di
        .counters = {{"sf:p1", 1, 0}, {"sf:p0", 0, 1}},
        .probes = {{"t", PCN_EGRESS, 0}},
        .check = [&](const run_result& r) {
-         if (family() == hook_family::xdp) check(metadata_of(r), PCN_EGRESS, 0);
+         if (family() != hook_family::xdp) return;
+         auto md = slowpath_metadata_of(r);
+         ASSERT_TRUE(md) << "no metadata in front of the frame";
+         check(*md, PCN_EGRESS, 0);
        }},
   };
   for (const fixture& f : table) {

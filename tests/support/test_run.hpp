@@ -41,6 +41,9 @@ struct run_result {
   std::vector<uint8_t> frame;     // the packet after the program, from its MAC header
   std::vector<uint8_t> metadata;  // XDP: the metadata area in front of the frame; TC: skb->cb[] (20 bytes)
   uint32_t ns_per_packet = 0;     // mean run time over the repetitions
+  // (The dataplane fixture of tests/bpf puts the framework's XDP metadata, a per-CPU map's,
+  // in `metadata`, and the metadata area here.)
+  std::vector<uint8_t> metadata_area;
 };
 
 namespace test_run_detail {
@@ -69,7 +72,7 @@ inline run_result run_xdp(int prog_fd, std::span<const uint8_t> frame, const xdp
   out.resize(opts.data_size_out);
   size_t meta = std::min<size_t>(ctx_out.data, out.size());
   return {static_cast<int>(opts.retval), std::vector<uint8_t>(out.begin() + static_cast<long>(meta), out.end()),
-          std::vector<uint8_t>(out.begin(), out.begin() + static_cast<long>(meta)), opts.duration};
+          std::vector<uint8_t>(out.begin(), out.begin() + static_cast<long>(meta)), opts.duration, {}};
 }
 
 inline run_result run_tc(int prog_fd, std::span<const uint8_t> frame, const tc_input& in = {}, uint32_t repeat = 1) {
@@ -86,7 +89,7 @@ inline run_result run_tc(int prog_fd, std::span<const uint8_t> frame, const tc_i
   out.resize(opts.data_size_out);
   std::vector<uint8_t> cb(sizeof ctx_out.cb);
   std::memcpy(cb.data(), ctx_out.cb, cb.size());
-  return {static_cast<int>(opts.retval), std::move(out), std::move(cb), opts.duration};
+  return {static_cast<int>(opts.retval), std::move(out), std::move(cb), opts.duration, {}};
 }
 
 inline std::string xdp_verdict_name(int retval) {
