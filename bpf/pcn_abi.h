@@ -11,6 +11,7 @@
 #define PCN_MAX_UCUBES 16  /* μcubes of one cube besides its master */
 #define PCN_MAX_NETDEVS 1024
 #define PCN_MAX_QUEUES 64 /* RX queues of one netdev that the slow path serves */
+#define PCN_MAX_CPUS 1024  /* CPUs the XDP metadata has room for */
 
 /* Directions a packet travels through a port or a transparent cube. */
 enum pcn_direction {
@@ -96,7 +97,7 @@ struct pcn_port_stats {
 #define PCN_MAP_EVENTS "pcn_events"
 #define PCN_MAP_XSKS "pcn_xsks"
 #define PCN_MAP_XSK_BASE "pcn_xsk_base"
-#define PCN_MAP_MD "pcn_md_cpu"
+#define PCN_MAP_MD ".data.pcn_md"
 
 /* Log levels of the fast path, same order as the daemon's. */
 enum pcn_log_level {

@@ -63,16 +63,20 @@ union pcn_md_words {
  * without live frames does not turn them off: tests that use it run no traffic through
  * the same datapath meanwhile.) The metadata area in front of the frame would do as well,
  * but growing it (bpf_xdp_adjust_meta) costs about 7 ns a packet; only a packet that
- * leaves for the slow path gets one (pcn_pkt_controller). A framework map (pcn_maps.h). */
-struct {
-  __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-  __uint(max_entries, 1);
-  __type(key, __u32);
-  __type(value, struct pcn_metadata);
-} pcn_md_cpu SEC(".maps");
+ * leaves for the slow path gets one (pcn_pkt_controller).
+ *
+ * A slot per CPU in a data section every object shares (the datapath pins the first
+ * object's, the others reuse it, like the framework maps): its address is a constant, so
+ * a hop finds its slot with the CPU number alone (inlined by the verifier), cheaper than a
+ * per-CPU map lookup. */
+struct pcn_md_slot {
+  struct pcn_metadata md;
+} __attribute__((aligned(64))); /* a cache line each: CPUs never write the same one */
+static struct pcn_md_slot pcn_md_cpus[PCN_MAX_CPUS] SEC(".data.pcn_md");
 static __always_inline struct pcn_metadata* pcn_md_of(void) {
-  __u32 zero = 0;
-  return bpf_map_lookup_elem(&pcn_md_cpu, &zero);
+  __u32 cpu = bpf_get_smp_processor_id();
+  if (cpu >= PCN_MAX_CPUS) return 0;
+  return &pcn_md_cpus[cpu].md;
 }
 static __always_inline void pcn_md_store(pcn_ctx* ctx, struct pcn_metadata* md) {}
 static __always_inline void pcn_md_store_changes(pcn_ctx* ctx, struct pcn_metadata* md) {}

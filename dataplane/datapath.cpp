@@ -140,6 +140,9 @@ datapath::datapath(datapath_options options) : _options(std::move(options)) {
   }
   fs::create_directories(_options.pin_root + "/cubes", ec);
   if (ec) throw bpf_error("create pin directory " + _options.pin_root + ": " + ec.message());
+  if (detail::possible_cpus() > PCN_MAX_CPUS)
+    throw bpf_error("this machine has " + std::to_string(detail::possible_cpus()) + " possible CPUs; the XDP metadata has room for " +
+                    std::to_string(PCN_MAX_CPUS) + " (PCN_MAX_CPUS in bpf/pcn_abi.h)");
   load_framework_maps();
   adopt_previous_state();
 }
@@ -167,7 +170,12 @@ int datapath::framework_map_fd(std::string_view map) const {
   return _tc_maps->map_fd(map);
 }
 
-std::string datapath::framework_pin_path(const std::string& map) const { return _options.pin_root + "/" + map; }
+// (bpffs refuses names with a dot: a shared data section's get underscores.)
+std::string datapath::framework_pin_path(const std::string& map) const {
+  std::string name = map;
+  std::replace(name.begin(), name.end(), '.', '_');
+  return _options.pin_root + "/" + name;
+}
 std::string datapath::public_pin_path(const std::string& map) const { return _options.pin_root + "/public/" + map; }
 std::string datapath::cube_pin_dir(const std::string& cube) const { return _options.pin_root + "/cubes/" + cube; }
 

@@ -149,7 +149,8 @@ std::vector<std::string> bpf_object_file::map_names() const {
   std::vector<std::string> names;
   bpf_map* m;
   bpf_object__for_each_map(m, _object) {
-    if (!bpf_map__is_internal(m)) names.emplace_back(bpf_map__name(m));
+    std::string_view name = bpf_map__name(m);
+    if (!bpf_map__is_internal(m) || name.starts_with(shared_section_prefix)) names.emplace_back(name);
   }
   return names;
 }

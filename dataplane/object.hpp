@@ -65,8 +65,10 @@ class bpf_object_file {
   }
   bool has_constant(std::string_view variable) const;
 
-  // Before load: the names of the object's own maps (not .rodata/.bss).
+  // Before load: the names of the object's own maps (not .rodata/.bss), and of its data
+  // sections meant to be shared like maps (named .data.pcn_*: bpf/pcn_hook.h).
   std::vector<std::string> map_names() const;
+  static constexpr std::string_view shared_section_prefix = ".data.pcn_";
   // Before load: the map will be pinned at `path` (reused if something compatible is
   // pinned there already, created and pinned otherwise).
   void pin_map(std::string_view map, const std::string& path);
