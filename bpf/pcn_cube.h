@@ -90,6 +90,7 @@ static __always_inline void pcn_count(pcn_ctx* ctx, __u32 port, int tx) {
  * tracing costs a load of that constant and nothing else. */
 static __always_inline struct pcn_metadata* pcn_traced(pcn_ctx* ctx, struct pcn_metadata* md) {
   if (!pcn_trace_hops) return 0;
+  md = pcn_md_fresh(ctx, md);
   return (md->flags & PCN_MD_TRACE) ? md : 0;
 }
 
@@ -205,6 +206,7 @@ static __always_inline int pcn_ringbuf_packet(pcn_ctx* ctx, struct pcn_metadata*
 /* Hands the packet to the cube's slow path (its packet_in handler) with a reason; the
  * cube may have set md->data[0..2] for it. The packet leaves the fast path. */
 static __always_inline int pcn_pkt_controller(pcn_ctx* ctx, struct pcn_metadata* md, __u8 reason) {
+  md = pcn_md_fresh(ctx, md);
   struct pcn_cube_stats* stats = pcn_stats();
   PCN_TRACE_HOP(ctx, md, PCN_TRACE_SLOWPATH, reason, 0, 0);
   md->reason = reason;

@@ -68,21 +68,27 @@ union pcn_md_words {
  * A slot per CPU in a data section every object shares (the datapath pins the first
  * object's, the others reuse it, like the framework maps): its address is a constant, so
  * a hop finds its slot with the CPU number alone (inlined by the verifier), cheaper than a
- * per-CPU map lookup. */
+ * per-CPU map lookup. (The datapath refuses a machine with more possible CPUs than slots:
+ * the mask never folds two CPUs onto one slot.)
+ *
+ * The CPU cannot change during a run, so the number is read through a `const` declaration
+ * of the helper where a program starts (PCN_MD_DECLARE): when nothing uses that md (a
+ * transparent cube that lets the packet pass), the compiler drops it. The framework's own
+ * helpers take the slot afresh where they need it (pcn_md_fresh), inside their branches,
+ * and do not keep it alive. */
 struct pcn_md_slot {
   struct pcn_metadata md;
 } __attribute__((aligned(64))); /* a cache line each: CPUs never write the same one */
+_Static_assert((PCN_MAX_CPUS & (PCN_MAX_CPUS - 1)) == 0, "PCN_MAX_CPUS is a power of two");
 static struct pcn_md_slot pcn_md_cpus[PCN_MAX_CPUS] SEC(".data.pcn_md");
-static __always_inline struct pcn_metadata* pcn_md_of(void) {
-  __u32 cpu = bpf_get_smp_processor_id();
-  if (cpu >= PCN_MAX_CPUS) return 0;
-  return &pcn_md_cpus[cpu].md;
+static __u32 (*const pcn_cpu_of_run)(void) __attribute__((const)) = (void*)BPF_FUNC_get_smp_processor_id;
+static __always_inline struct pcn_metadata* pcn_md_slot_of(__u32 cpu) { return &pcn_md_cpus[cpu & (PCN_MAX_CPUS - 1)].md; }
+static __always_inline struct pcn_metadata* pcn_md_fresh(pcn_ctx* ctx, struct pcn_metadata* md) {
+  return pcn_md_slot_of(bpf_get_smp_processor_id());
 }
 static __always_inline void pcn_md_store(pcn_ctx* ctx, struct pcn_metadata* md) {}
 static __always_inline void pcn_md_store_changes(pcn_ctx* ctx, struct pcn_metadata* md) {}
-#define PCN_MD_DECLARE(ctx, md)                    \
-  struct pcn_metadata* md = pcn_md_of();           \
-  if (!md) return XDP_ABORTED;
+#define PCN_MD_DECLARE(ctx, md) struct pcn_metadata* md = pcn_md_slot_of(pcn_cpu_of_run());
 #else
 /* The copy PCN_MD_DECLARE makes, with skb->cb as it was read. */
 struct pcn_md_copy {
@@ -121,6 +127,7 @@ static __always_inline void pcn_md_store_changes(pcn_ctx* ctx, struct pcn_metada
   if (c->now.words[3] != c->was[3]) PCN_CB_STORE(ctx, 3, c->now.words[3]);
   if (c->now.words[4] != c->was[4]) PCN_CB_STORE(ctx, 4, c->now.words[4]);
 }
+static __always_inline struct pcn_metadata* pcn_md_fresh(pcn_ctx* ctx, struct pcn_metadata* md) { return md; }
 #define PCN_MD_DECLARE(ctx, md)       \
   struct pcn_md_copy md##_copy;       \
   pcn_md_load(ctx, &md##_copy);       \

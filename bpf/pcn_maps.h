@@ -72,6 +72,7 @@ static __always_inline void pcn_md_keep(pcn_ctx* ctx, struct pcn_metadata* md, i
 static __always_inline int pcn_go_to(pcn_ctx* ctx, struct pcn_metadata* md, const volatile struct pcn_hop* hop, int origin) {
   switch (hop->kind) {
     case PCN_HOP_CUBE:
+      md = pcn_md_fresh(ctx, md);
       md->in_port = hop->port;
       pcn_md_keep(ctx, md, origin);
       bpf_tail_call(ctx, &PCN_PANEL, hop->target);
