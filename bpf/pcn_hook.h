@@ -48,7 +48,7 @@ static __always_inline __u32 pcn_ingress_ifindex(pcn_ctx* ctx) {
 #endif
 }
 
-/* Metadata: (XDP) a pointer into a per-CPU map, or (TC) a copy of skb->cb that
+/* Metadata: (XDP) a pointer to the CPU's slot, or (TC) a copy of skb->cb that
  * pcn_md_store() writes back before control leaves the program by a tail call. */
 union pcn_md_words {
   struct pcn_metadata md;
@@ -83,6 +83,7 @@ _Static_assert((PCN_MAX_CPUS & (PCN_MAX_CPUS - 1)) == 0, "PCN_MAX_CPUS is a powe
 static struct pcn_md_slot pcn_md_cpus[PCN_MAX_CPUS] SEC(".data.pcn_md");
 static __u32 (*const pcn_cpu_of_run)(void) __attribute__((const)) = (void*)BPF_FUNC_get_smp_processor_id;
 static __always_inline struct pcn_metadata* pcn_md_slot_of(__u32 cpu) { return &pcn_md_cpus[cpu & (PCN_MAX_CPUS - 1)].md; }
+/* The md a framework helper works on: the same slot as the program's, found again here. */
 static __always_inline struct pcn_metadata* pcn_md_fresh(pcn_ctx* ctx, struct pcn_metadata* md) {
   return pcn_md_slot_of(bpf_get_smp_processor_id());
 }
