@@ -5,7 +5,9 @@
 #include <benchmark/benchmark.h>
 #include <sched.h>
 
+#include <cstring>
 #include <memory>
+#include <optional>
 
 #include "cubes/helloworld/helloworld.hpp"
 #include "cubes/simpleforwarder/simpleforwarder.hpp"
@@ -45,26 +47,30 @@ std::vector<uint8_t> udp_frame() {
   return testing::packet().eth("02:00:00:00:00:01", "02:00:00:00:00:02").ipv4("10.99.0.1", "10.99.0.2", 64).udp(12345, 53).payload(18);
 }
 
-// Runs `prog_fd` as the cube entered through `in_port`; returns the kernel's ns/packet.
-uint32_t run(const dataplane::cube_base& c, uint16_t in_port, const std::vector<uint8_t>& frame) {
-  pcn_metadata md{};
-  md.cube = static_cast<uint16_t>(c.slot());
-  md.in_port = in_port;
-  if (c.family() == dataplane::hook_family::xdp) {
-    testing::xdp_metadata_slot slot(c.owner_datapath());
-    slot.set(md);
-    return testing::run_xdp(c.master_fd(), frame, {}, repeat).ns_per_packet;
-  }
+// Runs the cube's master on `frame` with `md` (TC: in skb->cb; XDP: set in the CPU's slot
+// beforehand, see report()); returns the kernel's ns/packet.
+uint32_t run(const dataplane::cube_base& c, const pcn_metadata& md, const std::vector<uint8_t>& frame) {
+  if (c.family() == dataplane::hook_family::xdp) return testing::run_xdp(c.master_fd(), frame, {}, repeat).ns_per_packet;
   testing::tc_input in;
   std::memcpy(in.cb.data(), &md, sizeof md);
   return testing::run_tc(c.master_fd(), frame, in, repeat).ns_per_packet;
 }
 
+// The cube entered through `in_port`. XDP: the metadata is set once, in the slot of the CPU
+// the thread stays on while measuring (the cubes measured here do not change it).
 void report(benchmark::State& state, const dataplane::cube_base& c, uint16_t in_port) {
   auto frame = udp_frame();
+  pcn_metadata md{};
+  md.cube = static_cast<uint16_t>(c.slot());
+  md.in_port = in_port;
+  std::optional<testing::xdp_metadata_slot> slot;
+  if (c.family() == dataplane::hook_family::xdp) {
+    slot.emplace(c.owner_datapath());
+    slot->set(md);
+  }
   uint64_t total = 0, samples = 0;
   for (auto _ : state) {
-    total += run(c, in_port, frame);
+    total += run(c, md, frame);
     ++samples;
   }
   state.counters["ns_per_packet"] = static_cast<double>(total) / static_cast<double>(samples);
