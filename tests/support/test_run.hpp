@@ -41,7 +41,7 @@ struct run_result {
   std::vector<uint8_t> frame;     // the packet after the program, from its MAC header
   std::vector<uint8_t> metadata;  // XDP: the metadata area in front of the frame; TC: skb->cb[] (20 bytes)
   uint32_t ns_per_packet = 0;     // mean run time over the repetitions
-  // (The dataplane fixture of tests/bpf puts the framework's XDP metadata, a per-CPU map's,
+  // (The dataplane fixture of tests/bpf puts the framework's XDP metadata, the CPU's slot,
   // in `metadata`, and the metadata area here.)
   std::vector<uint8_t> metadata_area;
 };
