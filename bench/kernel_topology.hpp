@@ -138,6 +138,7 @@ class veth_topology {
   std::vector<uint64_t> histogram() const;
 
  private:
+  std::string _keeper;  // a netdev holding the generator (see the constructor)
   std::string _suite;
   std::vector<unsigned char> _frame = udp_frame();
   ::generator* _generator = nullptr;

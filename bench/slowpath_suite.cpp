@@ -340,12 +340,20 @@ sample measure(veth_topology& t, std::chrono::milliseconds duration, unsigned pa
   return s;
 }
 
-// Frames the kernel could not hand to the slow path's sockets (RX ring full, no frame in
-// the fill ring), summed over them.
-uint64_t dropped_by_sockets(const slowpath::slow_path& sp) {
-  uint64_t n = 0;
-  for (const auto& s : sp.sockets()) n += s.kernel.rx_dropped + s.kernel.rx_ring_full;
-  return n;
+// Frames the kernel could not hand to the slow path's sockets, summed over them, by
+// what ran out: a frame in the fill ring, or room in the RX ring.
+struct socket_drops {
+  uint64_t no_frame = 0, ring_full = 0;
+  socket_drops& operator+=(const socket_drops& o) {
+    no_frame += o.no_frame;
+    ring_full += o.ring_full;
+    return *this;
+  }
+};
+socket_drops dropped_by_sockets(const slowpath::slow_path& sp) {
+  socket_drops d;
+  for (const auto& s : sp.sockets()) d += {s.kernel.rx_dropped, s.kernel.rx_ring_full};
+  return d;
 }
 
 struct figure_set {
@@ -398,7 +406,7 @@ suite_result run_slowpath(const run_context& ctx, const option_values& opts) {
     topo.set_gro(type != cube_type::xdp_drv);
     figure_set main("helloworld-slowpath/" + label, "perf-tap/" + label);
     figure_set busy("helloworld-slowpath-busypoll/" + label, "perf-tap/" + label);
-    uint64_t xsk_drops = 0;
+    socket_drops xsk_drops;
     std::optional<figure_set> inject;
     if (injection && type != cube_type::tc) inject.emplace("inject-veth/" + label, "inject-testrun/" + label);
     for (unsigned round = 0; round < ctx.rounds; ++round) {
@@ -456,8 +464,9 @@ suite_result run_slowpath(const run_context& ctx, const option_values& opts) {
                            " us after each packet, p50 " + format_number(summarize(busy.p50.samples).median) + " us, p99 " +
                            format_number(summarize(busy.p99.samples).median) + " us");
     if (type != cube_type::tc)
-      result.notes.push_back("helloworld-slowpath/" + label + ": the AF_XDP sockets dropped " + std::to_string(xsk_drops) +
-                             " frames over the rounds (full RX ring or no free frame: the offered load was above what the slow path takes)");
+      result.notes.push_back("helloworld-slowpath/" + label + ": the AF_XDP sockets dropped " + std::to_string(xsk_drops.no_frame) +
+                             " frames for want of a frame in the fill ring and " + std::to_string(xsk_drops.ring_full) +
+                             " for want of room in the RX ring, over the rounds (the offered load was above what the slow path takes)");
     if (inject) inject->append_to(result);
   }
   if (auto busy = others.since())
