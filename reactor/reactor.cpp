@@ -54,8 +54,11 @@ mailbox_node* mailbox::pop() noexcept {
 
 reactor::reactor(unsigned shard_id, unsigned ring_entries)
     : _shard_id(shard_id), _background("shard " + std::to_string(shard_id)) {
-  // SINGLE_ISSUER and COOP_TASKRUN suit a ring used by one thread; fall back for old kernels.
-  unsigned flags = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_COOP_TASKRUN;
+  // A ring used by one thread: with DEFER_TASKRUN, whoever completes our I/O (a softirq
+  // waking a socket poll) only queues the work and wakes us; we run it when we next enter
+  // the kernel for completions. Waking a sleeping shard costs less that way (the slow path's
+  // packet latency: bench/results). Falls back for kernels before 6.1.
+  unsigned flags = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN;
   io_uring_params params = ring_params(flags);
   int rc = io_uring_queue_init_params(ring_entries, &_ring, &params);
   if (rc == -EINVAL) {
