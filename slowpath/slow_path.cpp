@@ -29,6 +29,7 @@ constexpr int kicks_per_flush = 16;  // copy mode transmits a bounded batch per 
 constexpr int max_tx_waits = 100;    // for room in a full TX ring, a millisecond each
 constexpr int batches_per_turn = 4;  // RX batches in a row before the rest of the shard runs
 constexpr uint32_t quiet_fill = 64;  // frames in the fill ring of a socket that rarely receives
+constexpr auto queue_release_wait = std::chrono::seconds(2);  // for a closed socket's queue
 
 // RX queues of a netdev (ethtool channels); 1 when the driver does not say.
 uint32_t rx_queues(const std::string& netdev) {
@@ -99,7 +100,8 @@ slow_path::slow_path(dataplane::datapath& dp, slow_path_options options)
   _inject = std::make_shared<socket_state>();
   _inject->socket = std::make_unique<xsk>(*_umem, _injection->tx_name(), 0, false);
   // Cubes reached through the injection device may send to the slow path again.
-  add_netdev(_injection->rx_ifindex(), _injection->rx_name());
+  if (!add_netdev(_injection->rx_ifindex(), _injection->rx_name()))
+    throw std::system_error(EBUSY, std::system_category(), "bind an AF_XDP socket to " + _injection->rx_name());
   _dp.set_packet_io(this);
   _dp.set_xdp_netdev_listener([this](const std::map<int, std::string>& netdevs) { netdevs_changed(netdevs); });
   log::info("slow path: UMEM of {} frames of {} bytes, AF_XDP in {} mode, injection through {}/{}", _options.umem.frames,
@@ -122,18 +124,41 @@ void slow_path::netdevs_changed(const std::map<int, std::string>& xdp_netdevs) {
   for (const auto& [ifindex, state] : _netdevs)
     if (ifindex != _injection->rx_ifindex() && !xdp_netdevs.count(ifindex)) gone.push_back(ifindex);
   for (int ifindex : gone) remove_netdev(ifindex);
-  for (const auto& [ifindex, name] : xdp_netdevs) {
-    if (_netdevs.count(ifindex)) continue;
-    try {
-      add_netdev(ifindex, name);
-    } catch (const std::exception& e) {
-      // Forwarding goes on without: pcn_pkt_controller() on this netdev drops and counts.
-      log::error("slow path: {}: packets for the slow path arriving there are dropped", e.what());
-    }
+  std::erase_if(_waiting, [&](const auto& w) { return !xdp_netdevs.count(w.first); });
+  for (const auto& [ifindex, name] : xdp_netdevs)
+    if (!_netdevs.count(ifindex) && !_waiting.count(ifindex)) serve_or_wait(ifindex, name);
+}
+
+void slow_path::serve_or_wait(int ifindex, const std::string& name) {
+  try {
+    if (add_netdev(ifindex, name)) return;
+    log::debug("slow path: a queue of {} is still held by a closed AF_XDP socket: binding again shortly", name);
+    _waiting.emplace(ifindex, waiting_netdev{name, std::chrono::steady_clock::now() + queue_release_wait});
+  } catch (const std::exception& e) {
+    // Forwarding goes on without: pcn_pkt_controller() on this netdev drops and counts.
+    log::error("slow path: {}: packets for the slow path arriving there are dropped", e.what());
   }
 }
 
-void slow_path::add_netdev(int ifindex, const std::string& name) {
+void slow_path::retry_waiting() {
+  for (auto it = _waiting.begin(); it != _waiting.end();) {
+    auto& [ifindex, w] = *it;
+    bool done = true;
+    try {
+      if (!add_netdev(ifindex, w.name) && std::chrono::steady_clock::now() < w.deadline) {
+        done = false;
+      } else if (!_netdevs.count(ifindex)) {
+        log::error("slow path: the RX queues of {} stayed taken by another AF_XDP socket: packets for the slow path arriving there are dropped",
+                   w.name);
+      }
+    } catch (const std::exception& e) {
+      log::error("slow path: {}: packets for the slow path arriving there are dropped", e.what());
+    }
+    it = done ? _waiting.erase(it) : std::next(it);
+  }
+}
+
+bool slow_path::add_netdev(int ifindex, const std::string& name) {
   auto free = std::find(_base_slots.begin(), _base_slots.end(), false);
   if (free == _base_slots.end()) throw std::length_error("serve " + name + ": the slow path serves " + std::to_string(PCN_MAX_NETDEVS) + " netdevs at most");
   uint32_t slot = static_cast<uint32_t>(free - _base_slots.begin());
@@ -143,7 +168,12 @@ void slow_path::add_netdev(int ifindex, const std::string& name) {
   int xsks = _dp.framework_map_fd(PCN_MAP_XSKS);
   for (uint32_t q = 0; q < queues; ++q) {
     auto s = std::make_shared<socket_state>();
-    s->socket = std::make_unique<xsk>(*_umem, name, q, true);
+    try {
+      s->socket = std::make_unique<xsk>(*_umem, name, q, true);
+    } catch (const std::system_error& e) {
+      if (e.code().value() == EBUSY) return false;  // the sockets bound so far close with `state`
+      throw;
+    }
     uint32_t key = base + q, fd = static_cast<uint32_t>(s->socket->fd());
     if (bpf_map_update_elem(xsks, &key, &fd, BPF_ANY) != 0)
       throw std::system_error(errno, std::system_category(), "register the AF_XDP socket of " + name + " queue " + std::to_string(q));
@@ -160,6 +190,7 @@ void slow_path::add_netdev(int ifindex, const std::string& name) {
     if (_running) start_loop(s);
   }
   log::debug("slow path: {} AF_XDP socket(s) on {}", added.queues.size(), name);
+  return true;
 }
 
 void slow_path::remove_netdev(int ifindex) {
@@ -307,6 +338,7 @@ task<void> slow_path::maintenance_loop(cancel_source& cancel) {
   // Frames come back from TX completions and handlers at any time; a fill ring left empty
   // gets no more RX to refill it from. Both are looked at now and then.
   while (co_await sleep_for(maintenance_period, &cancel)) {
+    if (!_waiting.empty()) retry_waiting();
     complete_all();
     for (auto& [ifindex, state] : _netdevs)
       for (auto& s : state.queues) s->socket->refill(fill_target(*s));

@@ -110,7 +110,11 @@ class slow_path final : public dataplane::packet_io {
   struct handler_run;
 
   void netdevs_changed(const std::map<int, std::string>& xdp_netdevs);
-  void add_netdev(int ifindex, const std::string& name);
+  // Binds sockets to every RX queue of the netdev; false when a queue is still held by a
+  // socket closed a moment ago (see _waiting).
+  bool add_netdev(int ifindex, const std::string& name);
+  void serve_or_wait(int ifindex, const std::string& name);
+  void retry_waiting();
   void remove_netdev(int ifindex);
   void start_loop(const std::shared_ptr<socket_state>& s);
   uint32_t fill_target(const socket_state& s) const noexcept;
@@ -141,6 +145,15 @@ class slow_path final : public dataplane::packet_io {
   std::unique_ptr<injection_device> _injection;
   std::shared_ptr<socket_state> _inject;  // TX into the injection device (owns the UMEM)
   std::map<int, netdev_state> _netdevs;   // by ifindex: every netdev with sockets
+  // Netdevs whose queues were still taken: the kernel frees a closed socket's queue in a
+  // deferred work, so binding right after a disconnect (this slow path's own socket, or
+  // another program's) can meet EBUSY for a while. Retried by the maintenance loop until
+  // the deadline, then given up with an error.
+  struct waiting_netdev {
+    std::string name;
+    std::chrono::steady_clock::time_point deadline;
+  };
+  std::map<int, waiting_netdev> _waiting;
   std::vector<bool> _base_slots;          // XSKMAP ranges in use (of PCN_MAX_QUEUES keys)
   std::vector<std::shared_ptr<socket_state>> _dirty;  // with TX descriptors to kick
   // TC cubes' packets out of a netdev: an AF_PACKET socket, one sendmmsg per batch.

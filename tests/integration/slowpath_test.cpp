@@ -23,6 +23,7 @@
 #include "live_generator.skel.h"
 #include "reactor/listen.hpp"
 #include "slowpath/slow_path.hpp"
+#include "slowpath/xsk.hpp"
 #include "tests/integration/hub.hpp"
 #include "tests/support/async_process.hpp"
 #include "tests/support/netns.hpp"
@@ -227,6 +228,63 @@ TEST_P(slowpath_integration, retire_waits_for_the_cubes_running_handlers) {
 }
 
 // ---------------------------------------------------------------- flood
+
+// An AF_XDP socket of the test's own on queue 0 of a netdev: what a socket closed a moment
+// ago (the kernel frees its queue in a deferred work) or another program's looks like.
+struct queue_holder {
+  slowpath::umem memory{{.frames = 64, .frame_size = 2048, .ring_size = 64}};
+  std::unique_ptr<slowpath::xsk> socket;
+  explicit queue_holder(const std::string& netdev) : socket(std::make_unique<slowpath::xsk>(memory, netdev, 0, true)) {}
+};
+
+bool has_socket_on(const slowpath::slow_path& sp, const std::string& netdev) {
+  auto sockets = sp.sockets();
+  return std::any_of(sockets.begin(), sockets.end(), [&](const auto& s) { return s.netdev == netdev; });
+}
+
+TEST_P(slowpath_integration, a_queue_still_taken_is_bound_once_released) {
+  if (type() == cube_type::tc) GTEST_SKIP() << "TC cubes reach the slow path through the ring buffer, not AF_XDP";
+  two_hosts hosts;
+  testing::test_datapath dp;
+  slowpath::slow_path sp(*dp, options());
+  auto holder = std::make_unique<queue_holder>(hosts.a.outside());
+  cubes::helloworld hw(*dp, "hw", type());
+  hosts.wire(*dp, hw);
+  hw.set_action(cubes::helloworld::action::slowpath);
+  ASSERT_FALSE(has_socket_on(sp, hosts.a.outside())) << "the queue is taken: the slow path waits for it";
+  ASSERT_TRUE(has_socket_on(sp, hosts.b.outside()));
+
+  bool there = false, back = false;
+  testing::serve_while(sp, [](std::unique_ptr<queue_holder>& h, const two_hosts& t, bool& there, bool& back) -> task<void> {
+    co_await sleep_for(std::chrono::milliseconds(50));
+    h.reset();  // the other socket goes: the maintenance loop binds ours
+    co_await ping_both_ways(t, there, back);
+  }(holder, hosts, there, back));
+  EXPECT_TRUE(has_socket_on(sp, hosts.a.outside()));
+  EXPECT_TRUE(there) << "h1 -> h2 through the slow path, once its queue was free";
+  EXPECT_TRUE(back);
+}
+
+TEST_P(slowpath_integration, a_queue_that_stays_taken_is_given_up_and_the_rest_works) {
+  if (type() == cube_type::tc) GTEST_SKIP() << "TC cubes reach the slow path through the ring buffer, not AF_XDP";
+  two_hosts hosts;
+  testing::test_datapath dp;
+  slowpath::slow_path sp(*dp, options());
+  queue_holder holder(hosts.a.outside());
+  cubes::helloworld hw(*dp, "hw", type());
+  hosts.wire(*dp, hw);
+  hw.set_action(cubes::helloworld::action::slowpath);
+
+  bool there = true;
+  testing::serve_while(sp, [](const two_hosts& t, bool& there) -> task<void> {
+    co_await sleep_for(std::chrono::milliseconds(2500));  // past the slow path's wait for the queue
+    there = co_await testing::ping_async(t.h1, "10.93.0.2", 1, 1);
+  }(hosts, there));
+  EXPECT_FALSE(has_socket_on(sp, hosts.a.outside())) << "given up: another socket holds the queue";
+  EXPECT_FALSE(there) << "what comes in on the held netdev cannot reach the slow path";
+  EXPECT_TRUE(has_socket_on(sp, hosts.b.outside())) << "the other netdev is served";
+  EXPECT_GT(hw.slowpath_stats().fastpath_drops, 0u) << "the fast path counts what it could not send up";
+}
 
 struct latency_report {
   std::vector<double> ms;
