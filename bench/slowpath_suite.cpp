@@ -44,6 +44,8 @@
 #include "reflector_tc.skel.h"
 #include "reflector_xdp.skel.h"
 #include "slowpath/slow_path.hpp"
+#include "slowpath/xsk.hpp"
+#include "xsk_floor.skel.h"
 
 namespace pcn::bench {
 namespace {
@@ -324,6 +326,66 @@ class original_dut {
   std::thread _poller;
 };
 
+// ---------------------------------------------------------------- the floor
+
+// The same round trip with AF_XDP and nothing else: the frame goes straight to a socket
+// on d0 (no entry program, cube or metadata), and one thread on the userspace CPU sends
+// it out of d1 from the same UMEM frame (no handler, no coroutine, no batching beyond the
+// ring's). What is left is the kernel's own work, which bounds any copy-mode AF_XDP slow
+// path on this machine; the framework's figures are read against it.
+class bare_afxdp_dut {
+ public:
+  bare_afxdp_dut(const veth_topology& t, cube_type type) : _t(t), _flags(type == cube_type::xdp_drv ? XDP_FLAGS_DRV_MODE : XDP_FLAGS_SKB_MODE), _prog(xsk_floor::open_and_load()) {
+    if (!_prog) throw std::runtime_error("slowpath: load the bare AF_XDP program");
+    // The topology's veths have one RX queue each.
+    _rx = std::make_unique<slowpath::xsk>(_umem, t.d0, 0, true);
+    _tx = std::make_unique<slowpath::xsk>(_umem, t.d1, 0, false);
+    uint32_t queue = 0, fd = static_cast<uint32_t>(_rx->fd());
+    if (bpf_map_update_elem(bpf_map__fd(_prog->maps.sockets), &queue, &fd, BPF_ANY) != 0)
+      throw std::runtime_error("slowpath: register the bare AF_XDP socket");
+    _rx->refill(fill_frames);
+    if (bpf_xdp_attach(t.d0_index, bpf_program__fd(_prog->progs.to_socket), _flags, nullptr) != 0)
+      throw std::runtime_error("slowpath: attach the bare AF_XDP program");
+    _forwarder = std::thread([this] { forward(); });
+  }
+  clockid_t cpu_clock() { return thread_clock(_forwarder); }
+  ~bare_afxdp_dut() {
+    _stop = true;
+    _forwarder.join();
+    bpf_xdp_detach(_t.d0_index, _flags, nullptr);
+  }
+
+ private:
+  static constexpr uint32_t fill_frames = 512;  // the most a busy framework socket keeps
+
+  void forward() {
+    pin_to(userspace_cpu);
+    std::array<xdp_desc, 64> descs;
+    pollfd readable{_rx->fd(), POLLIN, 0};
+    while (!_stop) {
+      uint32_t n = _rx->receive(descs);
+      if (n == 0) {
+        ::poll(&readable, 1, 100);
+        continue;
+      }
+      for (uint32_t i = 0; i < n; ++i)
+        if (!_tx->transmit(descs[i].addr, descs[i].len)) _umem.pool().release(descs[i].addr);
+      for (int kicks = 0; kicks < 16 && _tx->tx_pending(); ++kicks)
+        if (int err = _tx->kick(); err != 0 && err != EAGAIN) break;
+      _tx->complete();
+      _rx->refill(fill_frames);
+    }
+  }
+
+  const veth_topology& _t;
+  uint32_t _flags;
+  skeleton_ptr<xsk_floor>::type _prog;
+  slowpath::umem _umem;
+  std::unique_ptr<slowpath::xsk> _rx, _tx;
+  std::atomic<bool> _stop{false};
+  std::thread _forwarder;
+};
+
 // ---------------------------------------------------------------- the suite
 
 struct sample {
@@ -406,6 +468,8 @@ suite_result run_slowpath(const run_context& ctx, const option_values& opts) {
     topo.set_gro(type != cube_type::xdp_drv);
     figure_set main("helloworld-slowpath/" + label, "perf-tap/" + label);
     figure_set busy("helloworld-slowpath-busypoll/" + label, "perf-tap/" + label);
+    std::optional<figure_set> floor;
+    if (type != cube_type::tc) floor.emplace("bare-afxdp/" + label, "helloworld-slowpath/" + label);
     socket_drops xsk_drops;
     std::optional<figure_set> inject;
     if (injection && type != cube_type::tc) inject.emplace("inject-veth/" + label, "inject-testrun/" + label);
@@ -431,6 +495,10 @@ suite_result run_slowpath(const run_context& ctx, const option_values& opts) {
       }
       main.add(framework, baseline);
       busy.add(framework_busy, baseline);
+      if (floor) {
+        bare_afxdp_dut dut(topo, type);
+        floor->add(measure(topo, duration, paced_frames, dut.cpu_clock()), framework);
+      }
       if (!inject) continue;
       sample veth, test_run;
       {
@@ -467,6 +535,15 @@ suite_result run_slowpath(const run_context& ctx, const option_values& opts) {
       result.notes.push_back("helloworld-slowpath/" + label + ": the AF_XDP sockets dropped " + std::to_string(xsk_drops.no_frame) +
                              " frames for want of a frame in the fill ring and " + std::to_string(xsk_drops.ring_full) +
                              " for want of room in the RX ring, over the rounds (the offered load was above what the slow path takes)");
+    if (floor) {
+      floor->append_to(result);
+      double bare = summarize(floor->rate.samples).median, base = summarize(main.rate.baseline_samples).median;
+      double ours = summarize(main.rate.samples).median;
+      if (bare > 0 && base > 0)
+        result.notes.push_back("bare-afxdp/" + label + ": AF_XDP with no framework (the kernel's work alone) carries " + format_number(bare) +
+                               " Mpps, " + format_number(bare / base) + "x the original mechanism: the ceiling of a copy-mode AF_XDP slow path here; the framework reaches " +
+                               format_number(ours / bare * 100) + "% of it");
+    }
     if (inject) inject->append_to(result);
   }
   if (auto busy = others.since())
