@@ -256,6 +256,10 @@ class datapath {
   std::map<std::string, std::string> _xdp_modes_seen;  // netdev -> how its XDP entry was attached
 
   uint64_t _generation = 1;  // of the topology: every rewire() makes a new one
+  // While rewire() runs: the port each netdev is connected to, built once at its start.
+  // rewire() asks for every netdev, and a scan of every cube's ports each time made a
+  // change cost O(netdevs x ports): seconds with a thousand cubes.
+  const std::map<std::string, port*, std::less<>>* _ports_by_netdev = nullptr;
   packet_io* _packet_io = nullptr;
   xdp_netdev_listener _xdp_listener;
   std::map<int, std::string> _xdp_netdevs_reported;

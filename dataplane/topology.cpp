@@ -51,6 +51,10 @@ datapath::netdev_ref datapath::resolve_netdev(const std::string& name) const {
 }
 
 port* datapath::port_connected_to(const std::string& netdev) const {
+  if (_ports_by_netdev) {
+    auto it = _ports_by_netdev->find(netdev);
+    return it == _ports_by_netdev->end() ? nullptr : it->second;
+  }
   for (const auto& [name, c] : _cubes)
     if (auto* standard = dynamic_cast<cube*>(c))
       for (port* p : standard->ports())
@@ -370,13 +374,22 @@ void datapath::rewire() {
   std::set<uint32_t> devmap;
   std::map<std::string, hook_plan> plans;
 
-  for (const auto& [name, c] : _cubes) {
-    auto* standard = dynamic_cast<cube*>(c);
-    if (!standard) continue;
-    for (port* p : standard->ports()) {
-      ports[{c, p->index()}] = outbound_head(*p);
-      p->_status = outbound_continuation(*p).kind == PCN_HOP_DROP ? port_status::down : port_status::up;
-    }
+  std::vector<std::pair<const cube_base*, port*>> all_ports;
+  std::map<std::string, port*, std::less<>> by_netdev;  // the first port in cube order, as the scan finds it
+  for (const auto& [name, c] : _cubes)
+    if (auto* standard = dynamic_cast<cube*>(c))
+      for (port* p : standard->ports()) {
+        all_ports.emplace_back(c, p);
+        if (!p->peer().empty() && !is_cube_port_name(p->peer())) by_netdev.emplace(p->peer(), p);
+      }
+  struct use_index {
+    const std::map<std::string, port*, std::less<>>*& slot;
+    ~use_index() { slot = nullptr; }
+  } indexed{_ports_by_netdev = &by_netdev};
+
+  for (const auto& [c, p] : all_ports) {
+    ports[{c, p->index()}] = outbound_head(*p);
+    p->_status = outbound_continuation(*p).kind == PCN_HOP_DROP ? port_status::down : port_status::up;
   }
   for (const auto& [name, c] : _cubes)
     if (auto* t = dynamic_cast<transparent_cube*>(c)) successors[t] = {};  // detached: drop
