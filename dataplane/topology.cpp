@@ -303,7 +303,18 @@ void datapath::detach(transparent_cube& t) {
   });
 }
 
-void datapath::port_added(port&) { rewire(); }
+// A new port has no peer yet (one comes with set_peer or connect, which rewire) and
+// usually nothing on it: then nothing else in the topology changes, and only its own
+// entry is written (what it sends out is dropped) instead of recomputing every lane.
+void datapath::port_added(port& p) {
+  if (!p.peer().empty() || !chain_of(p.path()).empty() || _traces.contains(p.path()) || _trace_taps.contains(p.path())) return rewire();
+  ++_generation;
+  if (_keep_kernel_state) return;
+  pcn_hop drop = outbound_head(p);
+  p.owner().get_table<uint32_t, pcn_hop>("cube_ports").set(p.index(), drop);
+  _written_ports[{&p.owner(), p.index()}] = drop;
+  p._status = port_status::down;
+}
 
 void datapath::port_removed(port& p) {
   if (_keep_kernel_state) return;
