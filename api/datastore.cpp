@@ -9,6 +9,7 @@
 #include "api/config_tree.hpp"
 #include "api/schema/error.hpp"
 #include "api/schema/validate.hpp"
+#include "cli/yaml_json.hpp"
 
 namespace pcn::api {
 
@@ -23,9 +24,18 @@ struct datastore::cube_record {
   std::string name;
   std::string uuid;
   json::object config;  // configuration leaves as last applied; peers are read live
+  uint64_t config_version = 0;  // counts the changes of `config`
   std::map<std::string, std::string> port_uuids;
   std::unique_ptr<managed_cube> control;
   async_mutex mutex;
+  // Its element of the saved document (indented as there) and what it was made from: the
+  // configuration's version and the live leaves (log level, ports and their peers).
+  struct saved_part {
+    uint64_t config_version;
+    std::string live;
+    std::string text;
+  };
+  mutable std::optional<saved_part> saved;
 };
 
 namespace {
@@ -314,6 +324,7 @@ task<void> datastore::apply_change(cube_record& r, json::object before, json::ob
   r.config = config_only(r.service->schema->root(), after);
   r.config.erase("type");
   r.config.erase("loglevel");
+  ++r.config_version;
 }
 
 task<void> datastore::create_cube(const service_entry& service, const std::string& name, const json::value& body) {
@@ -474,21 +485,76 @@ task<void> datastore::detach(const std::string& cube) {
 
 // ---------------------------------------------------------------- whole configuration
 
-json::object datastore::dump() const {
-  json::array cubes, attachments;
+json::object datastore::dump_entry(const cube_record& r) const {
+  json::object c = config_only(r.service->schema->root(), live_config(r));
+  json::object entry{{"service-name", r.service->definition.name}};
+  for (auto& [k, v] : c) entry[k] = v;
+  return entry;
+}
+
+json::array datastore::dump_attachments() const {
+  json::array attachments;
   std::set<std::string> parents;
-  for (const auto& [name, r] : _cubes) {
-    json::object c = config_only(r->service->schema->root(), live_config(*r));
-    json::object entry{{"service-name", r->service->definition.name}};
-    for (auto& [k, v] : c) entry[k] = v;
-    cubes.push_back(std::move(entry));
+  for (const auto& [name, r] : _cubes)
     if (auto* t = dynamic_cast<const dataplane::transparent_cube*>(&r->control->fastpath()); t && !t->parent().empty())
       parents.insert(t->parent());
-  }
   for (const auto& parent : parents)
     for (const auto* t : _datapath.chain_of(parent))
       attachments.push_back(json::object{{"cube", t->name()}, {"port", parent}, {"position", "last"}});
-  return {{"cubes", std::move(cubes)}, {"attachments", std::move(attachments)}};
+  return attachments;
+}
+
+json::object datastore::dump() const {
+  json::array cubes;
+  for (const auto& [name, r] : _cubes) cubes.push_back(dump_entry(*r));
+  return {{"cubes", std::move(cubes)}, {"attachments", dump_attachments()}};
+}
+
+namespace {
+// What a cube's entry in the saved document shows besides its configuration.
+std::string live_leaves(const dataplane::cube_base& fp) {
+  std::string key(log::to_string(fp.log_level()));
+  if (auto* standard = dynamic_cast<const dataplane::cube*>(&fp))
+    for (const dataplane::port* p : standard->ports()) key.append("\n").append(p->name()).append("\t").append(p->peer());
+  return key;
+}
+
+// An array member of the top-level object, as to_pretty_json lays it out.
+void append_member(std::string& out, std::string_view key, const std::vector<const std::string*>& elements) {
+  out.append("  \"").append(key).append("\": ");
+  if (elements.empty()) {
+    out += "[]";
+    return;
+  }
+  out += '[';
+  for (size_t i = 0; i < elements.size(); ++i) out.append(i ? ",\n    " : "\n    ").append(*elements[i]);
+  out += "\n  ]";
+}
+}  // namespace
+
+std::string datastore::saved_document() const {
+  std::vector<const std::string*> cubes;
+  cubes.reserve(_cubes.size());
+  for (const auto& [name, r] : _cubes) {
+    std::string live = live_leaves(r->control->fastpath());
+    if (!r->saved || r->saved->config_version != r->config_version || r->saved->live != live) {
+      std::string text;
+      yaml_json::append_pretty_json(text, dump_entry(*r), 4);
+      r->saved = cube_record::saved_part{r->config_version, std::move(live), std::move(text)};
+    }
+    cubes.push_back(&r->saved->text);
+  }
+  std::vector<std::string> attachment_texts;
+  for (const auto& a : dump_attachments()) yaml_json::append_pretty_json(attachment_texts.emplace_back(), a, 4);
+  std::vector<const std::string*> attachments;
+  for (const auto& t : attachment_texts) attachments.push_back(&t);
+
+  std::string out = "{\n";
+  append_member(out, "cubes", cubes);
+  out += ",\n";
+  append_member(out, "attachments", attachments);
+  out += "\n}\n";
+  return out;
 }
 
 task<void> datastore::load(const json::value& document) {

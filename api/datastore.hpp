@@ -89,6 +89,10 @@ class datastore {
   // {"cubes": [{"service-name": ..., "name": ..., ...}], "attachments": [{"cube", "port",
   // "position"}]}: what it takes to rebuild the topology, in an order that rebuilds it.
   json::object dump() const;
+  // dump() as the saved file holds it: indented JSON, to_pretty_json(dump()) to the byte.
+  // Each cube's part is kept from the last save and made again only when what it shows
+  // changed (its configuration, log level, ports or peers): a save costs the changed cubes.
+  std::string saved_document() const;
   // Creates everything in `document` (same shape) on top of what exists; all or nothing:
   // on any failure, what was created is removed again and the error names the cube.
   task<void> load(const json::value& document);
@@ -106,6 +110,8 @@ class datastore {
   struct cube_record;
   cube_record& record(std::string_view cube) const;
   json::object live_config(const cube_record& r) const;  // configuration, framework leaves live
+  json::object dump_entry(const cube_record& r) const;   // one element of dump()'s "cubes"
+  json::array dump_attachments() const;
   task<void> apply_change(cube_record& r, json::object before, json::object after);
   task<void> committed();
   task<void> remove_cube(const std::string& name);

@@ -90,7 +90,7 @@ task<void> config_file::save() {
   if (_covered >= mine) co_return;  // a save that started after this call covered it
   const uint64_t covers = _requested;
   // Indented JSON, one member a line: a human reads and diffs this file, and JSON is YAML.
-  co_await write_file(yaml_json::to_pretty_json(_store.dump()));
+  co_await write_file(_store.saved_document());
   _covered = covers;
   ++_saves;
 }

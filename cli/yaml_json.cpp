@@ -384,6 +384,8 @@ std::string to_pretty_json(const json::value& v) {
   return out;
 }
 
+void append_pretty_json(std::string& out, const json::value& v, size_t indent) { indented(v, out, indent); }
+
 std::string to_yaml(const json::value& v) {
   YAML::Emitter out;
   emit(out, v);

@@ -36,6 +36,9 @@ std::string to_yaml(const boost::json::value& v);
 
 // The value as JSON indented by two spaces per level, ending with a newline.
 std::string to_pretty_json(const boost::json::value& v);
+// The same text appended to `out` for a value that sits `indent` spaces in (no newline
+// before or after it): pieces of a larger indented document.
+void append_pretty_json(std::string& out, const boost::json::value& v, size_t indent);
 
 // What a plain (unquoted) scalar means under the core schema.
 boost::json::value plain_scalar(std::string_view text);
