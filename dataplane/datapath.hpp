@@ -10,6 +10,7 @@
 // re-created with the same names, and finish_restore() removes whatever was not.
 #include <functional>
 #include <map>
+#include <unordered_map>
 #include <memory>
 #include <optional>
 #include <set>
@@ -259,7 +260,7 @@ class datapath {
   // While rewire() runs: the port each netdev is connected to, built once at its start.
   // rewire() asks for every netdev, and a scan of every cube's ports each time made a
   // change cost O(netdevs x ports): seconds with a thousand cubes.
-  const std::map<std::string, port*, std::less<>>* _ports_by_netdev = nullptr;
+  const std::unordered_map<std::string_view, port*>* _ports_by_netdev = nullptr;
   packet_io* _packet_io = nullptr;
   xdp_netdev_listener _xdp_listener;
   std::map<int, std::string> _xdp_netdevs_reported;

@@ -108,6 +108,7 @@ pcn_hop datapath::cube_hop(const transparent_cube& t, uint8_t direction) const {
 
 pcn_hop datapath::inbound_head(const port& p) const {
   // (A tap whose trace is not, or no longer, wanted is being set up or undone: bypassed.)
+  if (_trace_taps.empty()) return inbound_lane(p);
   if (auto tap = _trace_taps.find(p.path()); tap != _trace_taps.end() && _traces.contains(p.path()))
     return hop(PCN_HOP_TRANSPARENT, tap->second.slot, 0, PCN_INGRESS);
   return inbound_lane(p);
@@ -115,6 +116,7 @@ pcn_hop datapath::inbound_head(const port& p) const {
 
 // Into p's cube through p: its transparent cubes first.
 pcn_hop datapath::inbound_lane(const port& p) const {
+  if (_chains.empty()) return cube_hop(p);
   auto chain = chain_of(p.path());
   return chain.empty() ? cube_hop(p) : cube_hop(*chain.front(), PCN_INGRESS);
 }
@@ -133,6 +135,7 @@ pcn_hop datapath::outbound_continuation(const port& p) const {
 }
 
 pcn_hop datapath::outbound_head(const port& p) const {
+  if (_chains.empty()) return outbound_continuation(p);
   auto chain = chain_of(p.path());
   return chain.empty() ? outbound_continuation(p) : cube_hop(*chain.back(), PCN_EGRESS);
 }
@@ -386,7 +389,7 @@ void datapath::rewire() {
   std::map<std::string, hook_plan> plans;
 
   std::vector<std::pair<const cube_base*, port*>> all_ports;
-  std::map<std::string, port*, std::less<>> by_netdev;  // the first port in cube order, as the scan finds it
+  std::unordered_map<std::string_view, port*> by_netdev;  // the first port in cube order, as the scan finds it
   for (const auto& [name, c] : _cubes)
     if (auto* standard = dynamic_cast<cube*>(c))
       for (port* p : standard->ports()) {
@@ -394,7 +397,7 @@ void datapath::rewire() {
         if (!p->peer().empty() && !is_cube_port_name(p->peer())) by_netdev.emplace(p->peer(), p);
       }
   struct use_index {
-    const std::map<std::string, port*, std::less<>>*& slot;
+    const std::unordered_map<std::string_view, port*>*& slot;
     ~use_index() { slot = nullptr; }
   } indexed{_ports_by_netdev = &by_netdev};
 
