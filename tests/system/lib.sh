@@ -50,7 +50,9 @@ trap pcn_cleanup EXIT
 pcn_launch() {
   local port
   for _ in 1 2 3 4 5; do
-    port=$((20000 + RANDOM % 30000))
+    # Below the kernel's ephemeral range (32768-60999): a client connection of an earlier
+    # test can hold a port there, and the daemon then fails to start.
+    port=$((20000 + RANDOM % 12000))
     "$POLYCUBED" --addr 127.0.0.1 --port "$port" --unix-socket "$PCN_DIR/sock" --bpf-pin-root "$PCN_PIN_ROOT" \
       --cubes-dump-file "$PCN_DIR/cubes.yaml" --injection-device "pi$PCN_RUN" --loglevel DEBUG --logfile "$PCN_DIR/log" "$@" &
     PCN_DAEMON_PID=$!
