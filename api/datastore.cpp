@@ -519,17 +519,6 @@ std::string live_leaves(const dataplane::cube_base& fp) {
   return key;
 }
 
-// An array member of the top-level object, as to_pretty_json lays it out.
-void append_member(std::string& out, std::string_view key, const std::vector<const std::string*>& elements) {
-  out.append("  \"").append(key).append("\": ");
-  if (elements.empty()) {
-    out += "[]";
-    return;
-  }
-  out += '[';
-  for (size_t i = 0; i < elements.size(); ++i) out.append(i ? ",\n    " : "\n    ").append(*elements[i]);
-  out += "\n  ]";
-}
 }  // namespace
 
 std::string datastore::saved_document() const {
@@ -544,15 +533,10 @@ std::string datastore::saved_document() const {
     }
     cubes.push_back(&r->saved->text);
   }
-  std::vector<std::string> attachment_texts;
-  for (const auto& a : dump_attachments()) yaml_json::append_pretty_json(attachment_texts.emplace_back(), a, 4);
-  std::vector<const std::string*> attachments;
-  for (const auto& t : attachment_texts) attachments.push_back(&t);
-
-  std::string out = "{\n";
-  append_member(out, "cubes", cubes);
-  out += ",\n";
-  append_member(out, "attachments", attachments);
+  std::string out = "{\n  \"cubes\": ";
+  yaml_json::append_pretty_array(out, cubes.size(), 2, [&](size_t i) { out += *cubes[i]; });
+  out += ",\n  \"attachments\": ";
+  yaml_json::append_pretty_json(out, dump_attachments(), 2);
   out += "\n}\n";
   return out;
 }

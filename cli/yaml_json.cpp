@@ -333,16 +333,8 @@ void indented(const json::value& v, std::string& out, size_t indent) {
     newline(indent);
     out += '}';
   } else if (v.is_array() && !v.get_array().empty()) {
-    out += '[';
-    bool first = true;
-    for (const auto& child : v.get_array()) {
-      if (!first) out += ',';
-      first = false;
-      newline(indent + 2);
-      indented(child, out, indent + 2);
-    }
-    newline(indent);
-    out += ']';
+    const json::array& a = v.get_array();
+    yaml_json::append_pretty_array(out, a.size(), indent, [&](size_t i) { indented(a[i], out, indent + 2); });
   } else {
     out += json::serialize(v);
   }
@@ -385,6 +377,22 @@ std::string to_pretty_json(const json::value& v) {
 }
 
 void append_pretty_json(std::string& out, const json::value& v, size_t indent) { indented(v, out, indent); }
+
+void append_pretty_array(std::string& out, size_t count, size_t indent, const std::function<void(size_t)>& element) {
+  if (count == 0) {
+    out += "[]";
+    return;
+  }
+  out += '[';
+  for (size_t i = 0; i < count; ++i) {
+    out += i ? ",\n" : "\n";
+    out.append(indent + 2, ' ');
+    element(i);
+  }
+  out += '\n';
+  out.append(indent, ' ');
+  out += ']';
+}
 
 std::string to_yaml(const json::value& v) {
   YAML::Emitter out;

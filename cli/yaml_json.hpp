@@ -7,6 +7,7 @@
 // (true, false), integers (decimal, 0x hex, 0o octal) and floats; anything else, and every
 // quoted scalar, is a string. A MAC address or an IP prefix stays a string.
 #include <boost/json/value.hpp>
+#include <functional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -39,6 +40,8 @@ std::string to_pretty_json(const boost::json::value& v);
 // The same text appended to `out` for a value that sits `indent` spaces in (no newline
 // before or after it): pieces of a larger indented document.
 void append_pretty_json(std::string& out, const boost::json::value& v, size_t indent);
+// An array laid out as those: `element(i)` appends element i, which sits indent + 2 in.
+void append_pretty_array(std::string& out, size_t count, size_t indent, const std::function<void(size_t)>& element);
 
 // What a plain (unquoted) scalar means under the core schema.
 boost::json::value plain_scalar(std::string_view text);
