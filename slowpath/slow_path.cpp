@@ -126,35 +126,26 @@ void slow_path::netdevs_changed(const std::map<int, std::string>& xdp_netdevs) {
   for (int ifindex : gone) remove_netdev(ifindex);
   std::erase_if(_waiting, [&](const auto& w) { return !xdp_netdevs.count(w.first); });
   for (const auto& [ifindex, name] : xdp_netdevs)
-    if (!_netdevs.count(ifindex) && !_waiting.count(ifindex)) serve_or_wait(ifindex, name);
+    if (!_netdevs.count(ifindex)) _waiting.try_emplace(ifindex, waiting_netdev{name, std::chrono::steady_clock::now() + queue_release_wait});
+  serve_waiting();
 }
 
-void slow_path::serve_or_wait(int ifindex, const std::string& name) {
-  try {
-    if (add_netdev(ifindex, name)) return;
-    log::debug("slow path: a queue of {} is still held by a closed AF_XDP socket: binding again shortly", name);
-    _waiting.emplace(ifindex, waiting_netdev{name, std::chrono::steady_clock::now() + queue_release_wait});
-  } catch (const std::exception& e) {
-    // Forwarding goes on without: pcn_pkt_controller() on this netdev drops and counts.
-    log::error("slow path: {}: packets for the slow path arriving there are dropped", e.what());
-  }
-}
-
-void slow_path::retry_waiting() {
+void slow_path::serve_waiting() {
   for (auto it = _waiting.begin(); it != _waiting.end();) {
     auto& [ifindex, w] = *it;
-    bool done = true;
     try {
-      if (!add_netdev(ifindex, w.name) && std::chrono::steady_clock::now() < w.deadline) {
-        done = false;
-      } else if (!_netdevs.count(ifindex)) {
-        log::error("slow path: the RX queues of {} stayed taken by another AF_XDP socket: packets for the slow path arriving there are dropped",
-                   w.name);
+      if (!add_netdev(ifindex, w.name)) {
+        if (std::chrono::steady_clock::now() < w.deadline) {
+          ++it;
+          continue;
+        }
+        throw std::runtime_error("the RX queues of " + w.name + " stayed taken by another AF_XDP socket");
       }
     } catch (const std::exception& e) {
+      // Forwarding goes on without: pcn_pkt_controller() on this netdev drops and counts.
       log::error("slow path: {}: packets for the slow path arriving there are dropped", e.what());
     }
-    it = done ? _waiting.erase(it) : std::next(it);
+    it = _waiting.erase(it);
   }
 }
 
@@ -338,7 +329,7 @@ task<void> slow_path::maintenance_loop(cancel_source& cancel) {
   // Frames come back from TX completions and handlers at any time; a fill ring left empty
   // gets no more RX to refill it from. Both are looked at now and then.
   while (co_await sleep_for(maintenance_period, &cancel)) {
-    if (!_waiting.empty()) retry_waiting();
+    if (!_waiting.empty()) serve_waiting();
     complete_all();
     for (auto& [ifindex, state] : _netdevs)
       for (auto& s : state.queues) s->socket->refill(fill_target(*s));

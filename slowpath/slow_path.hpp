@@ -113,8 +113,9 @@ class slow_path final : public dataplane::packet_io {
   // Binds sockets to every RX queue of the netdev; false when a queue is still held by a
   // socket closed a moment ago (see _waiting).
   bool add_netdev(int ifindex, const std::string& name);
-  void serve_or_wait(int ifindex, const std::string& name);
-  void retry_waiting();
+  // Binds what waits in _waiting: done, given up (past its deadline, or another error:
+  // logged), or left for the next try.
+  void serve_waiting();
   void remove_netdev(int ifindex);
   void start_loop(const std::shared_ptr<socket_state>& s);
   uint32_t fill_target(const socket_state& s) const noexcept;
@@ -145,10 +146,10 @@ class slow_path final : public dataplane::packet_io {
   std::unique_ptr<injection_device> _injection;
   std::shared_ptr<socket_state> _inject;  // TX into the injection device (owns the UMEM)
   std::map<int, netdev_state> _netdevs;   // by ifindex: every netdev with sockets
-  // Netdevs whose queues were still taken: the kernel frees a closed socket's queue in a
-  // deferred work, so binding right after a disconnect (this slow path's own socket, or
-  // another program's) can meet EBUSY for a while. Retried by the maintenance loop until
-  // the deadline, then given up with an error.
+  // Netdevs to serve whose queues may still be taken: the kernel frees a closed socket's
+  // queue in a deferred work, so binding right after a disconnect (this slow path's own
+  // socket, or another program's) can meet EBUSY for a while. Tried at once, then by the
+  // maintenance loop until the deadline, then given up with an error.
   struct waiting_netdev {
     std::string name;
     std::chrono::steady_clock::time_point deadline;
