@@ -185,6 +185,9 @@ class datapath {
 
   // topology compilation
   void rewire();
+  // The head of a port's outbound lane into its cube_ports entry, unless written already.
+  void write_port_entry(const cube_base& c, uint16_t index, const pcn_hop& head);
+  void topology_changed();  // every standard cube's on_topology_changed()
   template <typename Mutation>
   void change(Mutation mutate);
   struct topology_snapshot;

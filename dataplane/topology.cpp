@@ -310,13 +310,26 @@ void datapath::detach(transparent_cube& t) {
 // usually nothing on it: then nothing else in the topology changes, and only its own
 // entry is written (what it sends out is dropped) instead of recomputing every lane.
 void datapath::port_added(port& p) {
-  if (!p.peer().empty() || !chain_of(p.path()).empty() || _traces.contains(p.path()) || _trace_taps.contains(p.path())) return rewire();
+  std::string path = p.path();
+  if (!p.peer().empty() || _chains.contains(path) || _traces.contains(path) || _trace_taps.contains(path)) return rewire();
   ++_generation;
   if (_keep_kernel_state) return;
-  pcn_hop drop = outbound_head(p);
-  p.owner().get_table<uint32_t, pcn_hop>("cube_ports").set(p.index(), drop);
-  _written_ports[{&p.owner(), p.index()}] = drop;
+  write_port_entry(p.owner(), p.index(), outbound_head(p));
   p._status = port_status::down;
+  topology_changed();
+}
+
+void datapath::write_port_entry(const cube_base& c, uint16_t index, const pcn_hop& head) {
+  std::pair key{&c, index};
+  auto it = _written_ports.find(key);
+  if (it != _written_ports.end() && same(it->second, head)) return;
+  c.get_table<uint32_t, pcn_hop>("cube_ports").set(index, head);
+  _written_ports[key] = head;
+}
+
+void datapath::topology_changed() {
+  for (const auto& [name, c] : _cubes)
+    if (auto* standard = dynamic_cast<cube*>(c)) standard->on_topology_changed();
 }
 
 void datapath::port_removed(port& p) {
@@ -441,16 +454,10 @@ void datapath::rewire() {
     }
   write_trace_taps();
   for (const auto& [t, next] : successors) t->set_next_hops(next);
-  for (const auto& [key, v] : ports) {
-    auto it = _written_ports.find(key);
-    if (it != _written_ports.end() && same(it->second, v)) continue;
-    key.first->get_table<uint32_t, pcn_hop>("cube_ports").set(key.second, v);
-    _written_ports[key] = v;
-  }
+  for (const auto& [key, v] : ports) write_port_entry(*key.first, key.second, v);
   sync_hooks(plans);
   report_xdp_netdevs(plans);
-  for (const auto& [name, c] : _cubes)
-    if (auto* standard = dynamic_cast<cube*>(c)) standard->on_topology_changed();
+  topology_changed();
 
   // 3. Remove what is no longer wanted (not while a restart is still re-creating cubes:
   //    what the previous run left keeps forwarding until finish_restore()).
