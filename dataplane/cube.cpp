@@ -249,7 +249,10 @@ void cube_base::replace_ucube(unsigned index, elf_image image, const std::string
 cube::cube(datapath& dp, cube_options options) : cube_base(dp, std::move(options), 1) {}
 
 cube::~cube() {
-  if (owner_datapath().keeps_kernel_state()) return;  // the next run re-adopts the wiring
+  if (owner_datapath().keeps_kernel_state()) {  // the next run re-adopts the wiring
+    owner_datapath().forget_ports(*this);
+    return;
+  }
   while (!_ports.empty()) {
     try {
       remove_port(_ports.back()->name());

@@ -263,11 +263,12 @@ class cube : public cube_base {
   // is then removed again); on_port_removed runs before the port disappears.
   virtual void on_port_added(port&) {}
   virtual void on_port_removed(port&) {}
-  // The topology changed (a peer, a port, a transparent cube, here or elsewhere): where the
-  // ports' lanes lead may differ (datapath::slowpath_target). Runs after the datapath wrote
-  // the kernel's tables, after every change (an undone one too), for every standard cube;
-  // a cube that floods decides here which ports it reaches in the kernel and which
-  // through the slow path. Throwing undoes the change.
+  // The topology changed (a peer, a port, a transparent cube, here or next to one of its
+  // ports): where the ports' lanes lead may differ (datapath::slowpath_target). Runs after
+  // the datapath wrote the kernel's tables, after every change (an undone one too) that
+  // may have changed one of this cube's lanes; a cube that floods decides here which
+  // ports it reaches in the kernel and which through the slow path. Throwing undoes the
+  // change.
   virtual void on_topology_changed() {}
 
  private:

@@ -380,8 +380,7 @@ void datapath::unregister_cube(cube_base& c) {
   if (it == _cubes.end() || it->second != &c) return;
   _cubes.erase(it);
   _by_slot[family_index(c.family())][c.slot()] = nullptr;
-  for (auto w = _written_ports.begin(); w != _written_ports.end();)
-    w = w->first.first == &c ? _written_ports.erase(w) : std::next(w);
+  _written_ports.erase(_written_ports.lower_bound({&c, 0}), _written_ports.upper_bound({&c, UINT16_MAX}));
   if (_keep_kernel_state) return;  // the next run re-adopts it
   for (uint32_t slot : c._slots) free_slot(c.family(), slot);
   std::error_code ec;
@@ -453,8 +452,12 @@ void datapath::set_xdp_netdev_listener(xdp_netdev_listener listener) {
   if (_xdp_listener) _xdp_listener(_xdp_netdevs_reported);
 }
 
-void datapath::report_xdp_netdevs(const std::map<std::string, hook_plan>& plans) {
+void datapath::report_xdp_netdevs(const hook_plans& plans, const std::vector<std::string_view>& netdevs, bool everything) {
   std::map<int, std::string> xdp;
+  if (!everything) {
+    xdp = _xdp_netdevs_reported;
+    std::erase_if(xdp, [&](const auto& n) { return std::find(netdevs.begin(), netdevs.end(), n.second) != netdevs.end(); });
+  }
   for (const auto& [name, plan] : plans)
     if (plan.family == hook_family::xdp) xdp.emplace(_netdevs.at(name).ifindex, name);
   if (xdp == _xdp_netdevs_reported) return;
@@ -529,7 +532,7 @@ void datapath::detach_entry(int ifindex, const hook_state& state, tc_direction d
   if (fd >= 0) detach_xdp(ifindex, fd, state.mode);
 }
 
-void datapath::sync_hooks(const std::map<std::string, hook_plan>& plans) {
+void datapath::sync_hooks(const hook_plans& plans) {
   // A refusal (driver without native XDP...) aborts the change with what ran before still
   // running: maps pointing at new hops are written after this.
   for (const auto& [name, plan] : plans) {

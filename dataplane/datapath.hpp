@@ -2,8 +2,9 @@
 // The framework's side of the kernel: the patch panels (one program array per hook
 // family), the netdev entry programs, and the topology — which port is connected to what,
 // which transparent cubes sit where — compiled into hops (bpf/pcn_abi.h) that the fast
-// paths follow. Every change recomputes the hops and writes only what differs; a change
-// the kernel refuses (a netdev that cannot take XDP, say) is undone whole.
+// paths follow. Every change recomputes the hops of what it touches (and of its
+// neighbours) and writes only what differs; a change the kernel refuses (a netdev that
+// cannot take XDP, say) is undone whole.
 //
 // Everything is pinned under a root (default /sys/fs/bpf/polycube), so forwarding goes on
 // while the owning process restarts: a new datapath on the same root re-adopts the cubes
@@ -154,6 +155,7 @@ class datapath {
     std::optional<pcn_hop> egress;  // TC, when the netdev has transparent cubes
     pcn_trace_filter trace{};       // id set: the entry programs flag what matches
   };
+  using hook_plans = std::map<std::string, hook_plan, std::less<>>;  // by netdev
   struct entry_instance {  // an entry program loaded for one netdev and direction
     pcn_hop hop{};
     pcn_trace_filter trace{};
@@ -182,16 +184,33 @@ class datapath {
   std::string public_pin_path(const std::string& map) const;
   void port_added(port& p);
   void port_removed(port& p);
+  // A cube leaving with the kernel state kept: its ports are no longer anyone's peer.
+  void forget_ports(const cube& c);
 
   // topology compilation
-  void rewire();
+  // What a change touches: the attach points (cube ports "cube:port", netdevs) whose own
+  // state it changes (a port's peer, a chain, a netdev's ifindex), and the transparent
+  // cubes it moves. Every hop depends only on one attach point and its neighbours (a
+  // port's peer, the port whose peer it is), so a change recomputes the points it touches
+  // and their neighbours, before and after: its cost does not grow with the topology.
+  struct change_scope {
+    std::set<std::string, std::less<>> points;
+    std::set<transparent_cube*> moved;
+  };
+  // The attach points and their neighbours, as the topology is now.
+  std::set<std::string, std::less<>> with_neighbours(const std::set<std::string, std::less<>>& points) const;
+  // Recomputes what depends on `points` and writes what differs into the kernel.
+  void rewire(const change_scope& scope) { rewire(scope, false); }
+  void rewire();  // everything, and removes what nothing refers to any more
+  void rewire(const change_scope& scope, bool everything);
   // The head of a port's outbound lane into its cube_ports entry, unless written already.
   void write_port_entry(const cube_base& c, uint16_t index, const pcn_hop& head);
-  void topology_changed();  // every standard cube's on_topology_changed()
+  // Sets a port's peer and keeps _port_by_peer with it: the only way peers change.
+  void assign_peer(port& p, std::string peer);
   template <typename Mutation>
-  void change(Mutation mutate);
+  void change(const change_scope& scope, Mutation mutate);
   struct topology_snapshot;
-  topology_snapshot snapshot() const;
+  topology_snapshot snapshot(const change_scope& scope) const;
   void restore(const topology_snapshot& s);
 
   pcn_hop cube_hop(const port& p) const;  // into p's cube, through p
@@ -218,8 +237,10 @@ class datapath {
                                                           const pcn_trace_filter& trace, const std::string& tag) const;
   std::unique_ptr<bpf_object_file> load_entry(hook_family family, tc_direction direction, const pcn_hop& hop,
                                               const pcn_trace_filter& trace, const std::string& netdev) const;
-  void sync_hooks(const std::map<std::string, hook_plan>& plans);
-  void report_xdp_netdevs(const std::map<std::string, hook_plan>& plans);
+  void sync_hooks(const hook_plans& plans);
+  // Tells the listener when the XDP netdevs changed: those of `netdevs` (of every netdev
+  // when `everything`) are as `plans` say.
+  void report_xdp_netdevs(const hook_plans& plans, const std::vector<std::string_view>& netdevs, bool everything);
   void update_entry(int ifindex, hook_state& state, tc_direction direction, const pcn_hop& hop,
                     const pcn_trace_filter& trace);
   void detach_entry(int ifindex, const hook_state& state, tc_direction direction);
@@ -248,7 +269,7 @@ class datapath {
   std::map<std::string, previous_cube, std::less<>> _previous;  // not (yet) re-adopted
   std::vector<std::pair<hook_family, uint32_t>> _previous_taps;   // the previous run's trace taps
   std::map<std::string, std::vector<transparent_cube*>> _chains;  // parent -> chain
-  std::map<std::string, netdev_ref> _netdevs;  // every netdev the topology names
+  std::map<std::string, netdev_ref, std::less<>> _netdevs;  // every netdev the topology names
   std::map<std::string, pcn_trace_filter, std::less<>> _traces;  // by netdev or "cube:port"
   std::map<std::string, trace_tap, std::less<>> _trace_taps;     // by "cube:port"
   bool _trace_hops = false;
@@ -260,10 +281,10 @@ class datapath {
   std::map<std::string, std::string> _xdp_modes_seen;  // netdev -> how its XDP entry was attached
 
   uint64_t _generation = 1;  // of the topology: every rewire() makes a new one
-  // While rewire() runs: the port each netdev is connected to, built once at its start.
-  // rewire() asks for every netdev, and a scan of every cube's ports each time made a
-  // change cost O(netdevs x ports): seconds with a thousand cubes.
-  const std::unordered_map<std::string_view, port*>* _ports_by_netdev = nullptr;
+  // The port whose peer a netdev or cube port ("cube:port") is: at most one (connecting a
+  // second one is refused). Answers "who is connected to this" without scanning every
+  // cube's ports, which made each change cost O(netdevs x ports).
+  std::unordered_map<std::string, port*> _port_by_peer;
   packet_io* _packet_io = nullptr;
   xdp_netdev_listener _xdp_listener;
   std::map<int, std::string> _xdp_netdevs_reported;

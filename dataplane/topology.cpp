@@ -51,15 +51,8 @@ datapath::netdev_ref datapath::resolve_netdev(const std::string& name) const {
 }
 
 port* datapath::port_connected_to(const std::string& netdev) const {
-  if (_ports_by_netdev) {
-    auto it = _ports_by_netdev->find(netdev);
-    return it == _ports_by_netdev->end() ? nullptr : it->second;
-  }
-  for (const auto& [name, c] : _cubes)
-    if (auto* standard = dynamic_cast<cube*>(c))
-      for (port* p : standard->ports())
-        if (p->peer() == netdev) return p;
-  return nullptr;
+  auto it = _port_by_peer.find(netdev);
+  return it == _port_by_peer.end() ? nullptr : it->second;
 }
 
 port* datapath::linked_peer(const port& p) const {
@@ -163,44 +156,80 @@ pcn_hop datapath::egress_head(const std::string& netdev) const {
 
 // ---------------------------------------------------------------- changes
 
+std::set<std::string, std::less<>> datapath::with_neighbours(const std::set<std::string, std::less<>>& points) const {
+  auto out = points;
+  for (const auto& point : points) {
+    if (is_cube_port_name(point))
+      if (port* p = find_port(point); p && !p->peer().empty()) out.insert(p->peer());
+    if (port* p = port_connected_to(point)) out.insert(p->path());
+  }
+  return out;
+}
+
+void datapath::assign_peer(port& p, std::string peer) {
+  if (auto it = _port_by_peer.find(p._peer); it != _port_by_peer.end() && it->second == &p) _port_by_peer.erase(it);
+  p._peer = std::move(peer);
+  if (!p._peer.empty()) _port_by_peer[p._peer] = &p;
+}
+
+void datapath::forget_ports(const cube& c) {
+  for (port* p : c.ports())
+    if (auto it = _port_by_peer.find(p->peer()); it != _port_by_peer.end() && it->second == p) _port_by_peer.erase(it);
+}
+
+// What a change may alter, as it was: the state of the attach points it touches.
 struct datapath::topology_snapshot {
   std::vector<std::pair<port*, std::string>> peers;
-  std::map<std::string, std::vector<transparent_cube*>> chains;
+  std::map<std::string, std::optional<std::vector<transparent_cube*>>> chains;
+  std::map<std::string, std::optional<netdev_ref>> netdevs;
   std::vector<std::pair<transparent_cube*, std::string>> parents;
-  std::map<std::string, netdev_ref> netdevs;
 };
 
-datapath::topology_snapshot datapath::snapshot() const {
-  topology_snapshot s{{}, _chains, {}, _netdevs};
-  for (const auto& [name, c] : _cubes) {
-    if (auto* standard = dynamic_cast<cube*>(c))
-      for (port* p : standard->ports()) s.peers.emplace_back(p, p->peer());
-    else if (auto* t = dynamic_cast<transparent_cube*>(c))
-      s.parents.emplace_back(t, t->parent());
+datapath::topology_snapshot datapath::snapshot(const change_scope& scope) const {
+  topology_snapshot s;
+  for (const auto& point : scope.points) {
+    if (is_cube_port_name(point)) {
+      if (port* p = find_port(point)) s.peers.emplace_back(p, p->peer());
+    } else {
+      auto n = _netdevs.find(point);
+      s.netdevs[point] = n == _netdevs.end() ? std::nullopt : std::optional(n->second);
+    }
+    auto c = _chains.find(point);
+    s.chains[point] = c == _chains.end() ? std::nullopt : std::optional(c->second);
   }
+  for (auto* t : scope.moved) s.parents.emplace_back(t, t->parent());
   return s;
 }
 
 void datapath::restore(const topology_snapshot& s) {
-  for (const auto& [p, peer] : s.peers) p->_peer = peer;
+  // Every peer let go first: on the way back no two ports ever name the same peer.
+  for (const auto& [p, peer] : s.peers) assign_peer(*p, "");
+  for (const auto& [p, peer] : s.peers) assign_peer(*p, peer);
   for (const auto& [t, parent] : s.parents) t->_parent = parent;
-  _chains = s.chains;
-  _netdevs = s.netdevs;
+  for (const auto& [point, chain] : s.chains)
+    if (chain) _chains[point] = *chain;
+    else _chains.erase(point);
+  for (const auto& [name, ref] : s.netdevs)
+    if (ref) _netdevs[name] = *ref;
+    else _netdevs.erase(name);
 }
 
-// Applies a change to the model and to the kernel, or to neither.
+// Applies a change to the model and to the kernel, or to neither. `scope` names what the
+// mutation may touch (see change_scope).
 template <typename Mutation>
-void datapath::change(Mutation mutate) {
-  topology_snapshot before = snapshot();
+void datapath::change(const change_scope& scope, Mutation mutate) {
+  change_scope rewired{with_neighbours(scope.points), scope.moved};
+  topology_snapshot before = snapshot(scope);
   try {
     // A mutation may refuse half-way (after letting go of an old peer): undone like a
     // rewiring the kernel refuses.
     mutate();
-    rewire();
+    rewired.points.merge(with_neighbours(scope.points));
+    rewire(rewired);
   } catch (...) {
     restore(before);
     try {
-      rewire();
+      rewire(rewired);
     } catch (const std::exception& e) {
       log::error("datapath: restoring the previous wiring failed: {}", e.what());
     }
@@ -210,9 +239,12 @@ void datapath::change(Mutation mutate) {
 
 void datapath::set_peer(port& p, const std::string& peer) {
   if (peer == p.peer()) return;
-  change([&] {
-    if (port* old = linked_peer(p)) old->_peer.clear();
-    p._peer.clear();
+  change_scope scope{{p.path()}, {}};
+  for (const auto* point : {&p.peer(), &peer})
+    if (!point->empty()) scope.points.insert(*point);
+  change(scope, [&] {
+    if (port* old = linked_peer(p)) assign_peer(*old, "");
+    assign_peer(p, "");
     if (peer.empty()) return;
     if (is_cube_port_name(peer)) {
       port* q = find_port(peer);
@@ -223,14 +255,14 @@ void datapath::set_peer(port& p, const std::string& peer) {
       if (q->owner().family() != p.owner().family())
         fail(topology_error::kind::invalid, "connect " + p.path() + " to " + peer + ": a " + std::string(to_string(p.owner().family())) +
                                                 " cube cannot be connected to a " + std::string(to_string(q->owner().family())) + " cube");
-      p._peer = peer;
-      q->_peer = p.path();
+      assign_peer(p, peer);
+      assign_peer(*q, p.path());
       return;
     }
     if (port* other = port_connected_to(peer); other && other != &p)
       fail(topology_error::kind::conflict, "connect " + p.path() + " to " + peer + ": netdev " + peer + " is connected to " + other->path());
     _netdevs[peer] = resolve_netdev(peer);
-    p._peer = peer;
+    assign_peer(p, peer);
     validate_netdev_use(peer);
   });
 }
@@ -271,7 +303,7 @@ void datapath::disconnect(const std::string& peer1, const std::string& peer2) {
 void datapath::attach(transparent_cube& t, const std::string& parent, const chain_position& position) {
   std::string what = "attach " + t.name() + " to " + parent;
   if (!t.parent().empty()) fail(topology_error::kind::conflict, what + ": " + t.name() + " is already attached to " + t.parent());
-  change([&] {
+  change({{parent}, {&t}}, [&] {
     if (is_cube_port_name(parent)) {
       port* p = find_port(parent);
       if (!p) fail(topology_error::kind::not_found, what + ": port " + parent + " does not exist");
@@ -298,7 +330,7 @@ void datapath::attach(transparent_cube& t, const std::string& parent, const chai
 void datapath::detach(transparent_cube& t) {
   if (t.parent().empty()) fail(topology_error::kind::invalid, "detach " + t.name() + ": it is not attached");
   if (_keep_kernel_state) return;
-  change([&] {
+  change({{t.parent()}, {&t}}, [&] {
     auto& chain = _chains[t.parent()];
     chain.erase(std::remove(chain.begin(), chain.end(), &t), chain.end());
     if (chain.empty()) _chains.erase(t.parent());
@@ -306,18 +338,8 @@ void datapath::detach(transparent_cube& t) {
   });
 }
 
-// A new port has no peer yet (one comes with set_peer or connect, which rewire) and
-// usually nothing on it: then nothing else in the topology changes, and only its own
-// entry is written (what it sends out is dropped) instead of recomputing every lane.
-void datapath::port_added(port& p) {
-  std::string path = p.path();
-  if (!p.peer().empty() || _chains.contains(path) || _traces.contains(path) || _trace_taps.contains(path)) return rewire();
-  ++_generation;
-  if (_keep_kernel_state) return;
-  write_port_entry(p.owner(), p.index(), outbound_head(p));
-  p._status = port_status::down;
-  topology_changed();
-}
+// A new port has no peer yet (one comes with set_peer or connect): its entry drops.
+void datapath::port_added(port& p) { rewire({{p.path()}, {}}); }
 
 void datapath::write_port_entry(const cube_base& c, uint16_t index, const pcn_hop& head) {
   std::pair key{&c, index};
@@ -325,11 +347,6 @@ void datapath::write_port_entry(const cube_base& c, uint16_t index, const pcn_ho
   if (it != _written_ports.end() && same(it->second, head)) return;
   c.get_table<uint32_t, pcn_hop>("cube_ports").set(index, head);
   _written_ports[key] = head;
-}
-
-void datapath::topology_changed() {
-  for (const auto& [name, c] : _cubes)
-    if (auto* standard = dynamic_cast<cube*>(c)) standard->on_topology_changed();
 }
 
 void datapath::port_removed(port& p) {
@@ -340,10 +357,13 @@ void datapath::port_removed(port& p) {
   auto release_tap = [&] {
     if (tap) free_slot(tap.mapped().family, tap.mapped().slot);
   };
+  change_scope scope{{p.path()}, {}};
+  if (!p.peer().empty()) scope.points.insert(p.peer());
+  if (auto it = _chains.find(p.path()); it != _chains.end()) scope.moved.insert(it->second.begin(), it->second.end());
   try {
-    change([&] {
-      if (port* q = linked_peer(p)) q->_peer.clear();
-      p._peer.clear();
+    change(scope, [&] {
+      if (port* q = linked_peer(p)) assign_peer(*q, "");
+      assign_peer(p, "");
       // Transparent cubes on the port lose their parent with it.
       if (auto it = _chains.find(p.path()); it != _chains.end()) {
         for (auto* t : it->second) {
@@ -370,11 +390,12 @@ void datapath::netdev_removed(int ifindex, const std::string& name) {
   if (it == _netdevs.end()) return;
   std::string netdev = it->first;
   log::warn("datapath: netdev {} disappeared: its ports go down and its transparent cubes are detached", name);
-  change([&] {
-    for (const auto& [cube_name, c] : _cubes)
-      if (auto* standard = dynamic_cast<cube*>(c))
-        for (port* p : standard->ports())
-          if (p->peer() == netdev) p->_peer.clear();
+  change_scope scope{{netdev}, {}};
+  port* connected = port_connected_to(netdev);
+  if (connected) scope.points.insert(connected->path());
+  if (auto chain = _chains.find(netdev); chain != _chains.end()) scope.moved.insert(chain->second.begin(), chain->second.end());
+  change(scope, [&] {
+    if (connected) assign_peer(*connected, "");
     if (auto chain = _chains.find(netdev); chain != _chains.end()) {
       for (auto* t : chain->second) t->_parent.clear();
       _chains.erase(chain);
@@ -393,52 +414,63 @@ std::map<std::string, hook_family> datapath::netdevs_in_use() const {
 // ---------------------------------------------------------------- compilation
 
 void datapath::rewire() {
+  change_scope all;
+  for (const auto& [name, c] : _cubes) {
+    if (auto* standard = dynamic_cast<cube*>(c))
+      for (port* p : standard->ports()) all.points.insert(p->path());
+    else if (auto* t = dynamic_cast<transparent_cube*>(c))
+      all.moved.insert(t);
+  }
+  for (const auto& [name, ref] : _netdevs) all.points.insert(name);
+  for (const auto& [parent, members] : _chains) all.points.insert(parent);
+  rewire(all, true);
+}
+
+// `everything`: the scope is the whole topology, and what the kernel holds outside it
+// (a previous run's hooks, netdevs the topology left) is removed too.
+void datapath::rewire(const change_scope& scope, bool everything) {
   ++_generation;
   if (_keep_kernel_state) return;
-  // 1. What the kernel should hold.
+  // 1. What the kernel should hold for the scope.
   std::map<std::pair<const cube_base*, uint16_t>, pcn_hop> ports;
+  std::set<cube*> owners;  // of the ports whose lanes may have changed
   std::map<transparent_cube*, std::array<pcn_hop, 2>> successors;
   std::set<uint32_t> devmap;
-  std::map<std::string, hook_plan> plans;
+  hook_plans plans;
+  std::vector<std::string_view> netdevs;  // in the scope
 
-  std::vector<std::pair<const cube_base*, port*>> all_ports;
-  std::unordered_map<std::string_view, port*> by_netdev;  // the first port in cube order, as the scan finds it
-  for (const auto& [name, c] : _cubes)
-    if (auto* standard = dynamic_cast<cube*>(c))
-      for (port* p : standard->ports()) {
-        all_ports.emplace_back(c, p);
-        if (!p->peer().empty() && !is_cube_port_name(p->peer())) by_netdev.emplace(p->peer(), p);
-      }
-  struct use_index {
-    const std::unordered_map<std::string_view, port*>*& slot;
-    ~use_index() { slot = nullptr; }
-  } indexed{_ports_by_netdev = &by_netdev};
-
-  for (const auto& [c, p] : all_ports) {
-    ports[{c, p->index()}] = outbound_head(*p);
-    p->_status = outbound_continuation(*p).kind == PCN_HOP_DROP ? port_status::down : port_status::up;
-  }
-  for (const auto& [name, c] : _cubes)
-    if (auto* t = dynamic_cast<transparent_cube*>(c)) successors[t] = {};  // detached: drop
-  for (const auto& [parent, members] : _chains) {
-    bool on_port = is_cube_port_name(parent);
-    port* p = on_port ? find_port(parent) : nullptr;
-    for (size_t i = 0; i < members.size(); ++i) {
-      std::array<pcn_hop, 2> next{};
-      next[PCN_INGRESS] = i + 1 < members.size() ? cube_hop(*members[i + 1], PCN_INGRESS)
-                                                 : (on_port ? cube_hop(*p) : ingress_continuation(parent));
-      next[PCN_EGRESS] = i > 0 ? cube_hop(*members[i - 1], PCN_EGRESS) : (on_port ? outbound_continuation(*p) : egress_end(parent));
-      successors[members[i]] = next;
+  for (auto* t : scope.moved)
+    if (t->parent().empty()) successors[t] = {};  // detached: drop
+  for (const auto& point : scope.points) {
+    const bool on_port = is_cube_port_name(point);
+    port* p = on_port ? find_port(point) : nullptr;
+    if (on_port && !p) continue;  // a port that is gone: its entry went with it
+    if (p) {
+      ports[{&p->owner(), p->index()}] = outbound_head(*p);
+      p->_status = outbound_continuation(*p).kind == PCN_HOP_DROP ? port_status::down : port_status::up;
+      owners.insert(&p->owner());
+    } else {
+      netdevs.push_back(point);
     }
-  }
-  for (const auto& [name, ref] : _netdevs) {
-    auto family = netdev_family(name);
-    if (!family || ref.ifindex == 0) continue;
-    hook_plan plan{*family, *family == hook_family::xdp ? netdev_xdp_mode(name) : xdp_mode::skb, ingress_head(name), std::nullopt, {}};
-    if (auto traced = _traces.find(name); traced != _traces.end()) plan.trace = traced->second;
-    if (*family == hook_family::tc && !chain_of(name).empty()) plan.egress = egress_head(name);
-    if (*family == hook_family::xdp) devmap.insert(static_cast<uint32_t>(ref.ifindex));
-    plans[name] = plan;
+    if (auto chain = _chains.find(point); chain != _chains.end()) {
+      const auto& members = chain->second;
+      for (size_t i = 0; i < members.size(); ++i) {
+        std::array<pcn_hop, 2> next{};
+        next[PCN_INGRESS] = i + 1 < members.size() ? cube_hop(*members[i + 1], PCN_INGRESS)
+                                                   : (p ? cube_hop(*p) : ingress_continuation(point));
+        next[PCN_EGRESS] = i > 0 ? cube_hop(*members[i - 1], PCN_EGRESS) : (p ? outbound_continuation(*p) : egress_end(point));
+        successors[members[i]] = next;
+      }
+    }
+    if (p) continue;
+    auto ref = _netdevs.find(point);
+    auto family = netdev_family(point);
+    if (ref == _netdevs.end() || !family || ref->second.ifindex == 0) continue;
+    hook_plan plan{*family, *family == hook_family::xdp ? netdev_xdp_mode(point) : xdp_mode::skb, ingress_head(point), std::nullopt, {}};
+    if (auto traced = _traces.find(point); traced != _traces.end()) plan.trace = traced->second;
+    if (*family == hook_family::tc && _chains.contains(point)) plan.egress = egress_head(point);
+    if (*family == hook_family::xdp) devmap.insert(static_cast<uint32_t>(ref->second.ifindex));
+    plans[point] = plan;
   }
 
   // 2. Write what differs, downstream before upstream: devmap slots, transparent cubes
@@ -456,38 +488,50 @@ void datapath::rewire() {
   for (const auto& [t, next] : successors) t->set_next_hops(next);
   for (const auto& [key, v] : ports) write_port_entry(*key.first, key.second, v);
   sync_hooks(plans);
-  report_xdp_netdevs(plans);
-  topology_changed();
+  report_xdp_netdevs(plans, netdevs, everything);
+  for (const auto& [name, c] : _cubes)
+    if (auto* standard = dynamic_cast<cube*>(c); standard && (everything || owners.contains(standard))) standard->on_topology_changed();
 
   // 3. Remove what is no longer wanted (not while a restart is still re-creating cubes:
   //    what the previous run left keeps forwarding until finish_restore()).
   if (_restoring) return;
-  for (auto it = _hooks.begin(); it != _hooks.end();) {
+  std::vector<int> hooks, devmap_slots;  // the scope's, as the kernel holds them
+  if (everything) {
+    for (const auto& [ifindex, state] : _hooks) hooks.push_back(ifindex);
+    devmap_slots.assign(_written_devmap.begin(), _written_devmap.end());
+  } else {
+    for (auto name : netdevs)
+      if (auto ref = _netdevs.find(name); ref != _netdevs.end()) {
+        hooks.push_back(ref->second.ifindex);
+        devmap_slots.push_back(ref->second.ifindex);
+      }
+  }
+  for (int ifindex : hooks) {
+    auto it = _hooks.find(ifindex);
+    if (it == _hooks.end()) continue;
     auto planned = plans.find(it->second.name);
     if (planned == plans.end()) {
       detach_entry(it->first, it->second, tc_direction::ingress);
       detach_entry(it->first, it->second, tc_direction::egress);
-      it = _hooks.erase(it);
-      continue;
-    }
-    if (it->second.egress && !planned->second.egress) {
+      _hooks.erase(it);
+    } else if (it->second.egress && !planned->second.egress) {
       detach_entry(it->first, it->second, tc_direction::egress);
       it->second.egress.reset();
     }
-    ++it;
   }
-  for (auto it = _written_devmap.begin(); it != _written_devmap.end();) {
-    if (devmap.count(*it)) {
-      ++it;
-      continue;
-    }
-    devmap_table.remove(*it);
-    it = _written_devmap.erase(it);
-  }
+  for (uint32_t ifindex : devmap_slots)
+    if (!devmap.contains(ifindex) && _written_devmap.erase(ifindex)) devmap_table.remove(ifindex);
   // Netdevs nothing refers to any more are forgotten, and no longer traced.
-  for (auto it = _netdevs.begin(); it != _netdevs.end();)
-    it = netdev_family(it->first) ? std::next(it) : _netdevs.erase(it);
-  std::erase_if(_traces, [&plans](const auto& t) { return !is_cube_port_name(t.first) && !plans.contains(t.first); });
+  std::vector<std::string> left;
+  if (everything)
+    for (const auto& [name, ref] : _netdevs) left.push_back(name);
+  else
+    left.assign(netdevs.begin(), netdevs.end());
+  for (const auto& name : left)
+    if (!netdev_family(name)) _netdevs.erase(name);
+  std::erase_if(_traces, [&](const auto& t) {
+    return !is_cube_port_name(t.first) && !plans.contains(t.first) && (everything || scope.points.contains(t.first));
+  });
 }
 
 // Loads each trace tap with the port's inbound lane (again when the lane changed) into its
