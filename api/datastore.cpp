@@ -29,10 +29,11 @@ struct datastore::cube_record {
   std::unique_ptr<managed_cube> control;
   async_mutex mutex;
   // Its element of the saved document (indented as there) and what it was made from: the
-  // configuration's version and the live leaves (log level, ports and their peers).
+  // versions of its configuration and of the leaves the framework owns (log level, ports
+  // and their peers).
   struct saved_part {
     uint64_t config_version;
-    std::string live;
+    uint64_t framework_state_version;
     std::string text;
   };
   mutable std::optional<saved_part> saved;
@@ -494,13 +495,9 @@ json::object datastore::dump_entry(const cube_record& r) const {
 
 json::array datastore::dump_attachments() const {
   json::array attachments;
-  std::set<std::string> parents;
-  for (const auto& [name, r] : _cubes)
-    if (auto* t = dynamic_cast<const dataplane::transparent_cube*>(&r->control->fastpath()); t && !t->parent().empty())
-      parents.insert(t->parent());
-  for (const auto& parent : parents)
-    for (const auto* t : _datapath.chain_of(parent))
-      attachments.push_back(json::object{{"cube", t->name()}, {"port", parent}, {"position", "last"}});
+  for (const auto& [parent, chain] : _datapath.chains())
+    for (const auto* t : chain)
+      if (_cubes.contains(t->name())) attachments.push_back(json::object{{"cube", t->name()}, {"port", parent}, {"position", "last"}});
   return attachments;
 }
 
@@ -510,26 +507,15 @@ json::object datastore::dump() const {
   return {{"cubes", std::move(cubes)}, {"attachments", dump_attachments()}};
 }
 
-namespace {
-// What a cube's entry in the saved document shows besides its configuration.
-std::string live_leaves(const dataplane::cube_base& fp) {
-  std::string key(log::to_string(fp.log_level()));
-  if (auto* standard = dynamic_cast<const dataplane::cube*>(&fp))
-    for (const dataplane::port* p : standard->ports()) key.append("\n").append(p->name()).append("\t").append(p->peer());
-  return key;
-}
-
-}  // namespace
-
 std::string datastore::saved_document() const {
   std::vector<const std::string*> cubes;
   cubes.reserve(_cubes.size());
   for (const auto& [name, r] : _cubes) {
-    std::string live = live_leaves(r->control->fastpath());
-    if (!r->saved || r->saved->config_version != r->config_version || r->saved->live != live) {
+    uint64_t framework_state = r->control->fastpath().framework_state_version();
+    if (!r->saved || r->saved->config_version != r->config_version || r->saved->framework_state_version != framework_state) {
       std::string text;
       yaml_json::append_pretty_json(text, dump_entry(*r), 4);
-      r->saved = cube_record::saved_part{r->config_version, std::move(live), std::move(text)};
+      r->saved = cube_record::saved_part{r->config_version, framework_state, std::move(text)};
     }
     cubes.push_back(&r->saved->text);
   }

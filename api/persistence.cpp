@@ -79,7 +79,7 @@ task<void> config_file::write_file(const std::string& text) {
     }
     (co_await io::fsync(fd.get())).value();
   }
-  if (::rename(temporary.c_str(), _path.c_str()) != 0) fail("rename to", _path, errno);
+  if (io_result renamed = co_await io::rename(temporary.c_str(), _path.c_str()); renamed.error()) fail("rename to", _path, renamed.error());
   unique_fd dir = open_or_throw(target.has_parent_path() ? target.parent_path().string() : ".", O_RDONLY | O_DIRECTORY);
   (co_await io::fsync(dir.get())).value();
 }

@@ -214,6 +214,7 @@ void cube_base::set_log_level(log::level level) {
   log::level previous = _log_level;
   uint32_t before = verified_instructions(master_fd());
   reload_with(_log_level, level);
+  framework_state_changed();
   // Messages below the level are gone from the programs: show what that saved.
   log::info("cube {}: log level {} -> {}: master μcube {} -> {} instructions", _name, log::to_string(previous),
             log::to_string(level), before, verified_instructions(master_fd()));
@@ -284,6 +285,7 @@ port& cube::add_port(const std::string& name) {
     remove_port(name);
     throw;
   }
+  framework_state_changed();
   return added;
 }
 
@@ -295,6 +297,7 @@ void cube::remove_port(std::string_view name) {
   // A later port at this index starts from zero.
   get_percpu_table<uint32_t, pcn_port_stats>(port_stats_map).set_all((*it)->index(), pcn_port_stats{});
   _ports.erase(it);
+  framework_state_changed();
 }
 
 port* cube::find_port(std::string_view name) const {

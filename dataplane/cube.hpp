@@ -135,6 +135,9 @@ class cube_base {
   datapath& owner_datapath() const noexcept { return *_datapath; }
 
   log::level log_level() const noexcept { return _log_level; }
+  // Changes whenever a leaf the framework owns changes: the log level, a port added or
+  // removed, a port's peer (e.g. for a cache of what the management plane shows).
+  uint64_t framework_state_version() const noexcept { return _framework_state_version; }
   // Reloads the fast path with the new level as a load-time constant (messages below it
   // are compiled out); maps and wiring are kept, the switch is atomic.
   void set_log_level(log::level level);
@@ -196,6 +199,7 @@ class cube_base {
  protected:
   // directions: 1 for a standard cube, 2 for a transparent one (an instance each).
   cube_base(datapath& dp, cube_options options, unsigned directions);
+  void framework_state_changed() noexcept { ++_framework_state_version; }
 
  private:
   friend class datapath;
@@ -239,6 +243,7 @@ class cube_base {
   std::vector<instance> _instances;     // per direction, as _slots
   std::map<unsigned, ucube_variant> _ucube_variants;  // replaced μcubes, by index
   slowpath_counters _slowpath;  // the userspace half; slowpath_stats() adds the kernel's
+  uint64_t _framework_state_version = 0;
 };
 
 // A cube with ports (bridge, router...). Packets enter through a port (md->in_port) and

@@ -329,6 +329,19 @@ void datapath::remove_previous(const previous_cube& p) {
   fs::remove_all(cube_pin_dir(p.name), ec);
 }
 
+uint32_t datapath::first_free_slot(hook_family family, uint32_t from, const std::vector<uint32_t>& taken) const {
+  // One walk along the ordered used slots, not a lookup per candidate: slots are taken densely.
+  const auto& used = _used_slots[family_index(family)];
+  for (auto next_used = used.lower_bound(from); from < PCN_MAX_CUBES; ++from) {
+    if (next_used != used.end() && *next_used == from) {
+      ++next_used;
+      continue;
+    }
+    if (std::find(taken.begin(), taken.end(), from) == taken.end()) return from;
+  }
+  return PCN_MAX_CUBES;
+}
+
 std::vector<uint32_t> datapath::register_cube(cube_base& c, unsigned directions) {
   hook_family f = c.family();
   size_t fi = family_index(f);
@@ -352,7 +365,7 @@ std::vector<uint32_t> datapath::register_cube(cube_base& c, unsigned directions)
   }
   std::vector<uint32_t> fresh;  // the slots taken now (the others were the previous run's)
   for (uint32_t s = 0; slots.size() < directions; ++s) {
-    while (s < PCN_MAX_CUBES && (_used_slots[fi].count(s) || std::find(slots.begin(), slots.end(), s) != slots.end())) ++s;
+    s = first_free_slot(f, s, slots);
     if (s == PCN_MAX_CUBES) {
       for (uint32_t previous : slots)
         if (std::find(fresh.begin(), fresh.end(), previous) == fresh.end()) free_slot(f, previous);
@@ -647,9 +660,7 @@ std::vector<std::string> datapath::traced_targets() const {
 
 // A panel slot for a trace tap, recorded so that a restart frees it once nothing points at it.
 uint32_t datapath::take_tap_slot(hook_family family, const std::string& target) {
-  const auto& used = _used_slots[family_index(family)];
-  uint32_t slot = 0;
-  while (slot < PCN_MAX_CUBES && used.contains(slot)) ++slot;
+  uint32_t slot = first_free_slot(family, 0, {});
   if (slot == PCN_MAX_CUBES) throw topology_error(topology_error::kind::conflict, "no free " + std::string(to_string(family)) + " panel slot for a trace of " + target);
   record_slot(family, slot, registry_trace_tap, target, "");
   return slot;

@@ -72,6 +72,8 @@ class datapath {
 
   // The ordered chain on a port ("cube:port") or netdev, first (outermost) first.
   std::vector<transparent_cube*> chain_of(const std::string& parent) const;
+  // Every chain, by parent (none is empty).
+  const std::map<std::string, std::vector<transparent_cube*>>& chains() const noexcept { return _chains; }
   // Netdevs the topology uses, with the hook family their entry program runs in.
   std::map<std::string, hook_family> netdevs_in_use() const;
   // How XDP entry programs were attached (for the start-up report).
@@ -175,6 +177,8 @@ class datapath {
   // Returns `directions` slots (the first names the cube); adopts a previous cube's of the same name.
   std::vector<uint32_t> register_cube(cube_base& c, unsigned directions);
   void unregister_cube(cube_base& c);
+  // The lowest panel slot from `from` on that is neither used nor in `taken` (PCN_MAX_CUBES: none).
+  uint32_t first_free_slot(hook_family family, uint32_t from, const std::vector<uint32_t>& taken) const;
   void record_slot(hook_family family, uint32_t slot, uint32_t kind, const std::string& name, const std::string& service);
   void free_slot(hook_family family, uint32_t slot);
   void remove_previous(const previous_cube& p);

@@ -170,6 +170,7 @@ void datapath::assign_peer(port& p, std::string peer) {
   if (auto it = _port_by_peer.find(p._peer); it != _port_by_peer.end() && it->second == &p) _port_by_peer.erase(it);
   p._peer = std::move(peer);
   if (!p._peer.empty()) _port_by_peer[p._peer] = &p;
+  p._owner->framework_state_changed();
 }
 
 void datapath::forget_ports(const cube& c) {
@@ -489,8 +490,10 @@ void datapath::rewire(const change_scope& scope, bool everything) {
   for (const auto& [key, v] : ports) write_port_entry(*key.first, key.second, v);
   sync_hooks(plans);
   report_xdp_netdevs(plans, netdevs, everything);
-  for (const auto& [name, c] : _cubes)
-    if (auto* standard = dynamic_cast<cube*>(c); standard && (everything || owners.contains(standard))) standard->on_topology_changed();
+  if (everything)
+    for (const auto& [name, c] : _cubes)
+      if (auto* standard = dynamic_cast<cube*>(c)) owners.insert(standard);
+  for (cube* c : owners) c->on_topology_changed();
 
   // 3. Remove what is no longer wanted (not while a restart is still re-creating cubes:
   //    what the previous run left keeps forwarding until finish_restore()).

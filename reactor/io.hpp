@@ -2,6 +2,7 @@
 // Awaitable io_uring operations. Each co_await submits one SQE (plus a linked timeout when
 // asked) and yields an io_result: the byte count or fd, or the errno with the operation's
 // name. Pending operations can be cancelled through a cancel_source.
+#include <fcntl.h>
 #include <liburing.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -133,6 +134,13 @@ inline auto write(int fd, std::span<const std::byte> buffer, uint64_t offset = -
 // Flushes a file's data and metadata to its device (fsync(2)).
 inline auto fsync(int fd, io_options options = {}) {
   return make_io("fsync", [=](io_uring_sqe* s) { io_uring_prep_fsync(s, fd, 0); }, options);
+}
+
+// Renames a file (rename(2)) off the reactor's thread: replacing a file frees the old
+// one's blocks, which some file systems discard synchronously. Both paths must stay valid
+// until it completes (keep them in the caller's frame).
+inline auto rename(const char* from, const char* to, io_options options = {}) {
+  return make_io("rename", [=](io_uring_sqe* s) { io_uring_prep_renameat(s, AT_FDCWD, from, AT_FDCWD, to, 0); }, options);
 }
 
 // The address must stay valid until the connect completes (keep it in the caller's frame).
