@@ -116,6 +116,7 @@ task<json::value> managed_cube::run_action(const resolved_path& action, const js
 }
 
 void managed_cube::read_state(json::object&) const {}
+void managed_cube::record_choices(json::object&) const {}
 
 std::optional<stream_offer> managed_cube::open_stream(std::string_view, std::string_view) { return std::nullopt; }
 
@@ -488,6 +489,7 @@ task<void> datastore::detach(const std::string& cube) {
 
 json::object datastore::dump_entry(const cube_record& r) const {
   json::object c = config_only(r.service->schema->root(), live_config(r));
+  r.control->record_choices(c);
   json::object entry{{"service-name", r.service->definition.name}};
   for (auto& [k, v] : c) entry[k] = v;
   return entry;

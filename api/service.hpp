@@ -62,6 +62,12 @@ class managed_cube {
   // tables) into `view`, the cube's configuration as GET shows it.
   virtual void read_state(json::object& view) const;
 
+  // Config leaves the client left unset and the cube chose itself, once and for good (a
+  // router port's MAC): filled into `config`, the cube's entry in the saved document, so
+  // that a restore rebuilds the cube as it is even when the data plane is gone. The
+  // default chooses nothing.
+  virtual void record_choices(json::object& config) const;
+
   // A YANG action (POST to .../<action>/): `action` is resolved, `input` validated.
   // Answers the action's output (null for none). The default refuses with 405.
   virtual task<json::value> run_action(const schema::resolved_path& action, const json::value& input);

@@ -113,14 +113,20 @@ class router_control final : public api::managed_cube {
   }
 
   void read_state(api::json::object& view) const override {
-    if (auto* ports = view.if_contains("ports"); ports && ports->is_array())
+    record_choices(view);
+    show_routes(view);
+    show_learned_neighbours(view);
+  }
+
+  // A port's MAC, unless configured, is chosen when the port is configured (its netdev's,
+  // or derived from the names) and kept: hosts cache it.
+  void record_choices(api::json::object& config) const override {
+    if (auto* ports = config.if_contains("ports"); ports && ports->is_array())
       for (auto& e : ports->get_array()) {
         auto& o = e.get_object();
         if (o.contains("mac")) continue;
         if (auto mac = _cube.mac_of(api::string_member(o, "name"))) o["mac"] = ipv4::to_string(*mac);
       }
-    show_routes(view);
-    show_learned_neighbours(view);
   }
 
  private:
