@@ -56,7 +56,7 @@ constexpr unsigned growth_window = 100;
 constexpr double create_goal_ms = 5, bulk_goal_s = 1, restore_goal_s = 2;
 constexpr unsigned bulk_goal_entries = 100'000;
 constexpr const char* perf_binary = "/usr/bin/perf";
-constexpr unsigned descriptors_per_cube = 21;  // what polycubed holds for a cube with two netdev peers, and a margin
+constexpr unsigned descriptors_per_cube = 13;  // what polycubed holds for a cube with two netdev peers (12), and a margin
 
 struct settings {
   fs::path daemon, profile;

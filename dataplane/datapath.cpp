@@ -1,6 +1,7 @@
 #include "dataplane/datapath.hpp"
 
 #include <bpf/bpf.h>
+#include <fcntl.h>
 #include <linux/magic.h>
 #include <net/if.h>
 #include <sys/mount.h>
@@ -249,7 +250,7 @@ void datapath::adopt_previous_state() {
     for (auto [mode, id] : {std::pair{xdp_mode::skb, n.xdp_skb}, std::pair{xdp_mode::native, n.xdp_native}}) {
       if (!id || !program_name(id).starts_with(entry_program_kernel_name) || !program_uses_map(id, xdp_panel)) continue;
       hook_state& h = _hooks[n.ifindex];
-      h = hook_state{n.name, hook_family::xdp, mode, false, entry_instance{{}, {}, nullptr, id}, std::nullopt};
+      h = hook_state{n.name, hook_family::xdp, mode, false, entry_instance{{}, {}, unique_fd{}, id}, std::nullopt};
       log::info("datapath: found the XDP entry program of the previous run on {}", n.name);
     }
     for (auto [d, id] : {std::pair{tc_direction::ingress, n.tc_ingress}, std::pair{tc_direction::egress, n.tc_egress}}) {
@@ -258,7 +259,7 @@ void datapath::adopt_previous_state() {
       if (!prog.starts_with(entry_program_kernel_name) && !prog.starts_with(egress_program_kernel_name)) continue;
       if (!program_uses_map(id, tc_panel)) continue;
       hook_state& h = _hooks.try_emplace(n.ifindex, hook_state{n.name, hook_family::tc, xdp_mode::skb, false, {}, {}}).first->second;
-      (d == tc_direction::ingress ? h.ingress : h.egress) = entry_instance{{}, {}, nullptr, id};
+      (d == tc_direction::ingress ? h.ingress : h.egress) = entry_instance{{}, {}, unique_fd{}, id};
       log::info("datapath: found the TC {} entry program of the previous run on {}", d == tc_direction::ingress ? "ingress" : "egress", n.name);
     }
   }
@@ -275,7 +276,7 @@ int datapath::entry_program_fd(const std::string& netdev, tc_direction direction
   for (const auto& [ifindex, h] : _hooks) {
     if (h.name != netdev) continue;
     const auto& e = direction == tc_direction::ingress ? h.ingress : h.egress;
-    return e && e->object ? e->object->program_fd(direction == tc_direction::ingress ? entry_program : egress_program) : -1;
+    return e ? e->program.get() : -1;
   }
   return -1;
 }
@@ -284,7 +285,7 @@ std::optional<pcn_hop> datapath::entry_hop(const std::string& netdev, tc_directi
   for (const auto& [ifindex, h] : _hooks) {
     if (h.name != netdev) continue;
     const auto& e = direction == tc_direction::ingress ? h.ingress : h.egress;
-    if (e && e->object) return e->hop;
+    if (e && e->program) return e->hop;
   }
   return std::nullopt;
 }
@@ -503,11 +504,16 @@ std::unique_ptr<bpf_object_file> datapath::load_entry(hook_family family, tc_dir
 void datapath::update_entry(int ifindex, hook_state& state, tc_direction direction, const pcn_hop& hop,
                             const pcn_trace_filter& trace) {
   auto& slot = direction == tc_direction::ingress ? state.ingress : state.egress;
-  if (slot && slot->object && std::memcmp(&slot->hop, &hop, sizeof hop) == 0 &&
+  if (slot && slot->program && std::memcmp(&slot->hop, &hop, sizeof hop) == 0 &&
       std::memcmp(&slot->trace, &trace, sizeof trace) == 0)
     return;
-  auto object = load_entry(state.family, direction, hop, trace, state.name);
-  int fd = object->program_fd(direction == tc_direction::ingress ? entry_program : egress_program);
+  unique_fd program;
+  {
+    auto object = load_entry(state.family, direction, hop, trace, state.name);
+    program.reset(::fcntl(object->program_fd(direction == tc_direction::ingress ? entry_program : egress_program), F_DUPFD_CLOEXEC, 0));
+    if (!program) throw std::system_error(errno, std::system_category(), "datapath: keep the entry program of " + state.name);
+  }
+  int fd = program.get();
   if (state.family == hook_family::tc) {
     attach_tc(ifindex, state.name, direction, fd);  // replaces atomically when present
   } else if (!slot) {
@@ -524,7 +530,7 @@ void datapath::update_entry(int ifindex, hook_state& state, tc_direction directi
   } else {
     replace_xdp(ifindex, state.name, attached_xdp_program(ifindex, state.mode), fd, state.mode);
   }
-  slot = entry_instance{hop, trace, std::move(object), 0};
+  slot = entry_instance{hop, trace, std::move(program), 0};
 }
 
 void datapath::detach_entry(int ifindex, const hook_state& state, tc_direction direction) {
@@ -536,8 +542,8 @@ void datapath::detach_entry(int ifindex, const hook_state& state, tc_direction d
   }
   unique_fd adopted;
   int fd = -1;
-  if (slot->object) {
-    fd = slot->object->program_fd(entry_program);
+  if (slot->program) {
+    fd = slot->program.get();
   } else {
     adopted.reset(bpf_prog_get_fd_by_id(slot->adopted_id));
     fd = adopted.get();

@@ -19,6 +19,7 @@
 #include <string_view>
 #include <vector>
 
+#include "base/unique_fd.hpp"
 #include "bpf/pcn_abi.h"
 #include "dataplane/cube.hpp"
 #include "dataplane/netdev_hooks.hpp"
@@ -161,7 +162,9 @@ class datapath {
   struct entry_instance {  // an entry program loaded for one netdev and direction
     pcn_hop hop{};
     pcn_trace_filter trace{};
-    std::unique_ptr<bpf_object_file> object;  // null: adopted from a previous run
+    // Only the program is kept, not its object: the object's descriptors (its BTF, its
+    // .rodata, a duplicate of every framework map) were most of what a cube cost.
+    unique_fd program;  // none: adopted from a previous run
     uint32_t adopted_id = 0;
   };
   struct hook_state {  // what runs on one netdev now
