@@ -178,12 +178,14 @@ task<int> run_daemon(const options& opts, signal_waiter& signals) {
             store.cube_names().size());
   co_await when_all(when_all(std::move(serving)), follow_netdevs(store, stop_monitor), slow.run(stop_monitor),
                     stop_all(signals, state, shards, stop_monitor));
+  // Stopping, on a signal or because a shard could not serve (its address in use...): the
+  // data plane keeps forwarding what the saved configuration says, as after any stop.
+  if (!opts.clean_dataplane_on_exit) dp.keep_kernel_state_on_exit();
   if (!state.failure.empty()) {
     log::critical("polycubed: {}", state.failure);
     co_return 1;
   }
   if (!opts.clean_dataplane_on_exit) {
-    dp.keep_kernel_state_on_exit();
     log::info("polycubed: stopped; the data plane keeps forwarding ({} cube(s)) until the next start",
               store.cube_names().size());
   } else {

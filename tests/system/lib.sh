@@ -47,17 +47,24 @@ pcn_cleanup() {
 trap pcn_cleanup EXIT
 
 # Runs the daemon in the background with the flags of this run plus "$@".
+# polycubed as the tests run it, in the background, its REST API on TCP port $1.
+pcn_spawn() {
+  local port=$1
+  shift
+  "$POLYCUBED" --addr 127.0.0.1 --port "$port" --unix-socket "$PCN_DIR/sock" --bpf-pin-root "$PCN_PIN_ROOT" \
+    --cubes-dump-file "$PCN_DIR/cubes.yaml" --injection-device "pi$PCN_RUN" --loglevel DEBUG --logfile "$PCN_DIR/log" "$@" &
+  PCN_DAEMON_PID=$!
+  PCN_PORT=$port
+  export POLYCUBECTL_URL="http://127.0.0.1:$port/polycube/v1/"
+}
+
 pcn_launch() {
   local port
   for _ in 1 2 3 4 5; do
     # Below the kernel's ephemeral range (32768-60999): a client connection of an earlier
     # test can hold a port there, and the daemon then fails to start.
     port=$((20000 + RANDOM % 12000))
-    "$POLYCUBED" --addr 127.0.0.1 --port "$port" --unix-socket "$PCN_DIR/sock" --bpf-pin-root "$PCN_PIN_ROOT" \
-      --cubes-dump-file "$PCN_DIR/cubes.yaml" --injection-device "pi$PCN_RUN" --loglevel DEBUG --logfile "$PCN_DIR/log" "$@" &
-    PCN_DAEMON_PID=$!
-    PCN_PORT=$port
-    export POLYCUBECTL_URL="http://127.0.0.1:$port/polycube/v1/"
+    pcn_spawn "$port" "$@"
     # Its start probes the hooks of every netdev: seconds on a loaded machine with many.
     for _ in $(seq 1 300); do
       if curl -sf "http://127.0.0.1:$port/polycube/v1/version" >/dev/null 2>&1; then return 0; fi

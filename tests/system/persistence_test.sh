@@ -30,6 +30,32 @@ expect_contains '"parent":"sf:p1"' "$out"
 ping_ok a 10.9.1.2 || fail "no ping after restart"
 grep -q "re-adopts" "$PCN_DIR/log" || fail "the cubes were not re-adopted"
 
+step "a start that cannot serve (its port is taken) leaves the data plane forwarding"
+pcn_stop
+taken=$((20000 + RANDOM % 12000))
+python3 -c 'import socket, sys, time
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1])))
+s.listen()
+print("listening", flush=True)
+time.sleep(60)' "$taken" > "$PCN_DIR/holder" &
+holder=$!
+for _ in $(seq 1 50); do grep -q listening "$PCN_DIR/holder" && break; sleep 0.1; done
+pcn_spawn "$taken"
+for _ in $(seq 1 300); do kill -0 "$PCN_DAEMON_PID" 2>/dev/null || break; sleep 0.1; done
+kill -0 "$PCN_DAEMON_PID" 2>/dev/null && fail "polycubed kept running with its port taken"
+code=0
+wait "$PCN_DAEMON_PID" || code=$?
+PCN_DAEMON_PID=""
+kill "$holder" 2>/dev/null
+wait "$holder" 2>/dev/null || true
+[[ "$code" != 0 ]] || fail "polycubed exited with 0 although it could not listen"
+grep -q "in use" "$PCN_DIR/log" || fail "the log does not say the port was in use"
+ping_ok a 10.9.1.2 || fail "a start that failed took the data plane down"
+pcn_start
+ping_ok a 10.9.1.2 || fail "no ping after a failed start and a good one"
+
 step "a change after restart is saved too"
 expect_status 200 DELETE simpleforwarder/sf/actions/p2/ >/dev/null
 pcn_stop
