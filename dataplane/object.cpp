@@ -23,17 +23,20 @@ namespace {
 thread_local std::string* t_load_log = nullptr;
 
 int libbpf_print(enum libbpf_print_level level, const char* format, va_list args) {
+  // One level down: libbpf's warnings are our debug messages, its info and debug our trace.
+  const log::level ours = level == LIBBPF_WARN ? log::level::debug : log::level::trace;
+  const bool kept = t_load_log && level <= LIBBPF_INFO;
+  if (!kept && !log::enabled(ours)) return 0;  // libbpf says a lot per load: not formatted for nothing
   char line[2048];
   int n = std::vsnprintf(line, sizeof line, format, args);
   if (n <= 0) return 0;
   std::string_view text(line, std::min<size_t>(static_cast<size_t>(n), sizeof line - 1));
   while (!text.empty() && text.back() == '\n') text.remove_suffix(1);
-  if (t_load_log && level <= LIBBPF_INFO) {
+  if (kept) {
     t_load_log->append(text).push_back('\n');
     if (t_load_log->size() > 64 * 1024) t_load_log->erase(0, t_load_log->size() - 32 * 1024);
   }
-  // One level down: libbpf's warnings are our debug messages, its info and debug our trace.
-  log::at(level == LIBBPF_WARN ? log::level::debug : log::level::trace, "libbpf: {}", text);
+  log::at(ours, "libbpf: {}", text);
   return 0;
 }
 
