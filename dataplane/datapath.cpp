@@ -8,10 +8,13 @@
 #include <sys/statfs.h>
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 #include <filesystem>
 #include <iterator>
+#include <optional>
 #include <system_error>
+#include <vector>
 
 #include "base/log.hpp"
 #include "base/unique_fd.hpp"
@@ -73,6 +76,43 @@ bool program_uses_map(uint32_t prog_id, uint32_t map_id) {
   if (bpf_obj_get_info_by_fd(fd.get(), &info, &len) != 0) return false;
   uint32_t n = std::min<uint32_t>(info.nr_map_ids, std::size(ids));
   return std::find(ids, ids + n, map_id) != ids + n;
+}
+
+// What re-adoption needs to know of a loaded program: its tag (the kernel's hash of its
+// instructions, which leaves maps and constants out: the same tag is the same code) and
+// the ids of the maps it uses.
+struct program_facts {
+  std::array<uint8_t, BPF_TAG_SIZE> tag{};
+  std::vector<uint32_t> map_ids;
+};
+
+std::optional<program_facts> facts_of(int prog_fd) {
+  uint32_t ids[64]{};
+  bpf_prog_info info{};
+  info.nr_map_ids = std::size(ids);
+  info.map_ids = reinterpret_cast<uintptr_t>(ids);
+  uint32_t len = sizeof info;
+  if (bpf_obj_get_info_by_fd(prog_fd, &info, &len) != 0) return std::nullopt;
+  program_facts f;
+  std::copy(std::begin(info.tag), std::end(info.tag), f.tag.begin());
+  f.map_ids.assign(ids, ids + std::min<uint32_t>(info.nr_map_ids, std::size(ids)));
+  return f;
+}
+
+// The .rodata a program was loaded with (its load-time constants); empty when none is found.
+std::vector<std::byte> rodata_of(const program_facts& program) {
+  for (uint32_t id : program.map_ids) {
+    unique_fd map(bpf_map_get_fd_by_id(id));
+    if (!map) continue;
+    bpf_map_info info{};
+    uint32_t len = sizeof info;
+    if (bpf_obj_get_info_by_fd(map.get(), &info, &len) != 0) continue;
+    if (!std::string_view(info.name).ends_with(".rodata") || info.key_size != sizeof(uint32_t) || info.max_entries != 1) continue;
+    std::vector<std::byte> value(info.value_size);
+    uint32_t key = 0;
+    return bpf_map_lookup_elem(map.get(), &key, value.data()) == 0 ? value : std::vector<std::byte>{};
+  }
+  return {};
 }
 
 }  // namespace
@@ -250,7 +290,7 @@ void datapath::adopt_previous_state() {
     for (auto [mode, id] : {std::pair{xdp_mode::skb, n.xdp_skb}, std::pair{xdp_mode::native, n.xdp_native}}) {
       if (!id || !program_name(id).starts_with(entry_program_kernel_name) || !program_uses_map(id, xdp_panel)) continue;
       hook_state& h = _hooks[n.ifindex];
-      h = hook_state{n.name, hook_family::xdp, mode, false, entry_instance{{}, {}, unique_fd{}, id}, std::nullopt};
+      h = hook_state{n.name, hook_family::xdp, mode, false, adopt_entry(hook_family::xdp, tc_direction::ingress, id), std::nullopt};
       log::info("datapath: found the XDP entry program of the previous run on {}", n.name);
     }
     for (auto [d, id] : {std::pair{tc_direction::ingress, n.tc_ingress}, std::pair{tc_direction::egress, n.tc_egress}}) {
@@ -259,11 +299,33 @@ void datapath::adopt_previous_state() {
       if (!prog.starts_with(entry_program_kernel_name) && !prog.starts_with(egress_program_kernel_name)) continue;
       if (!program_uses_map(id, tc_panel)) continue;
       hook_state& h = _hooks.try_emplace(n.ifindex, hook_state{n.name, hook_family::tc, xdp_mode::skb, false, {}, {}}).first->second;
-      (d == tc_direction::ingress ? h.ingress : h.egress) = entry_instance{{}, {}, unique_fd{}, id};
+      (d == tc_direction::ingress ? h.ingress : h.egress) = adopt_entry(hook_family::tc, d, id);
       log::info("datapath: found the TC {} entry program of the previous run on {}", d == tc_direction::ingress ? "ingress" : "egress", n.name);
     }
   }
   if (!_previous.empty()) log::info("datapath: {} cube(s) of the previous run are waiting to be re-adopted", _previous.size());
+}
+
+// An entry program the previous run left on a netdev. When it is this binary's code (the
+// same tag as our own instance of it), its hop and trace filter are read back from its
+// constants: a rewire that wants the same then keeps it instead of loading it again, which
+// was a third of the program loads of a restart. Otherwise it is only known by its id, and
+// replaced by the first rewire that wants the netdev.
+datapath::entry_instance datapath::adopt_entry(hook_family family, tc_direction direction, uint32_t id) const {
+  entry_instance unknown{{}, {}, unique_fd{}, id};
+  const bpf_object_file& own = family == hook_family::xdp ? *_xdp_maps : *_tc_maps;
+  auto ours = facts_of(own.program_fd(direction == tc_direction::ingress ? entry_program : egress_program));
+  unique_fd fd(bpf_prog_get_fd_by_id(id));
+  auto theirs = fd ? facts_of(fd.get()) : std::nullopt;
+  if (!ours || !theirs || ours->tag != theirs->tag) return unknown;
+  auto hop = own.constant_location("pcn_first_hop"), trace = own.constant_location("pcn_trace");
+  std::vector<std::byte> rodata = rodata_of(*theirs);
+  auto fits = [&](const auto& where, size_t size) { return where && where->second == size && where->first + size <= rodata.size(); };
+  if (!fits(hop, sizeof(pcn_hop)) || !fits(trace, sizeof(pcn_trace_filter))) return unknown;
+  entry_instance known{{}, {}, std::move(fd), id};
+  std::memcpy(&known.hop, rodata.data() + hop->first, sizeof known.hop);
+  std::memcpy(&known.trace, rodata.data() + trace->first, sizeof known.trace);
+  return known;
 }
 
 std::vector<previous_cube> datapath::previous_cubes() const {

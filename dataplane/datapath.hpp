@@ -240,6 +240,7 @@ class datapath {
 
   void load_framework_maps();
   void adopt_previous_state();
+  entry_instance adopt_entry(hook_family family, tc_direction direction, uint32_t id) const;
   std::unique_ptr<bpf_object_file> load_framework_program(hook_family family, std::string_view program, const pcn_hop& hop,
                                                           const pcn_trace_filter& trace, const std::string& tag) const;
   std::unique_ptr<bpf_object_file> load_entry(hook_family family, tc_direction direction, const pcn_hop& hop,

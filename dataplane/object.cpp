@@ -130,6 +130,10 @@ bool bpf_object_file::has_constant(std::string_view variable) const {
   return rodata_variable(_object, variable).has_value();
 }
 
+std::optional<std::pair<uint32_t, uint32_t>> bpf_object_file::constant_location(std::string_view variable) const {
+  return rodata_variable(_object, variable);
+}
+
 void bpf_object_file::set_constant(std::string_view variable, const void* value, size_t size) {
   if (_loaded) throw bpf_error(_name + ": constant " + std::string(variable) + " set after load");
   auto where = rodata_variable(_object, variable);

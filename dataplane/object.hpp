@@ -64,6 +64,9 @@ class bpf_object_file {
     set_constant(variable, &value, sizeof value);
   }
   bool has_constant(std::string_view variable) const;
+  // Where a load-time constant lives in the object's .rodata: {offset, size}; nullopt when
+  // there is no such constant. (E.g. to read back what a loaded program was given.)
+  std::optional<std::pair<uint32_t, uint32_t>> constant_location(std::string_view variable) const;
 
   // Before load: the names of the object's own maps (not .rodata/.bss), and of its data
   // sections meant to be shared like maps (named .data.pcn_*: bpf/pcn_hook.h).

@@ -217,6 +217,38 @@ TEST_P(restart, pinned_state_is_readopted_while_a_ping_runs) {
   EXPECT_EQ(programs, 3) << "sf, thw ingress and thw egress";
 }
 
+// An entry program of the previous run that leads where this run's would is kept (not
+// loaded again): re-adopting a thousand cubes otherwise loads two thousand programs. One
+// whose hop changes is still replaced.
+TEST_P(restart, an_entry_program_that_still_fits_is_kept) {
+  netns h1, h2;
+  veth_host a(h1, "10.95.3.1/24"), b(h2, "10.95.3.2/24");
+  testing::test_datapath dp;
+  auto sf = std::make_unique<simpleforwarder>(*dp, "sf", type());
+  wire(*dp, *sf, {a.outside(), b.outside(), ""});
+  const std::string hooks_a = testing::hooks_on(a.outside_ifindex()), hooks_b = testing::hooks_on(b.outside_ifindex());
+  ASSERT_NE(hooks_a, "");
+  const auto hop_a = dp->entry_hop(a.outside());
+  ASSERT_TRUE(hop_a);
+
+  dp->keep_kernel_state_on_exit();
+  sf.reset();
+  dp.restart();
+  EXPECT_EQ(dp->entry_hop(a.outside()).value_or(pcn_hop{}).target, hop_a->target) << "the hop was not read back";
+  sf = std::make_unique<simpleforwarder>(*dp, "sf", type());
+  wire(*dp, *sf, {a.outside(), b.outside(), ""});
+  dp->finish_restore();
+  EXPECT_EQ(testing::hooks_on(a.outside_ifindex()), hooks_a) << "loaded again although it leads to the same hop";
+  EXPECT_EQ(testing::hooks_on(b.outside_ifindex()), hooks_b) << "loaded again although it leads to the same hop";
+  EXPECT_TRUE(ping(h1, "10.95.3.2"));
+
+  transparenthelloworld thw(*dp, "thw", type());
+  dp->attach(thw, a.outside(), {});
+  EXPECT_NE(testing::hooks_on(a.outside_ifindex()), hooks_a) << "not replaced although its hop changed";
+  EXPECT_EQ(dp->entry_hop(a.outside()).value_or(pcn_hop{}).kind, PCN_HOP_TRANSPARENT);
+  EXPECT_TRUE(ping(h1, "10.95.3.2"));
+}
+
 // Re-adoption (and cleaning) is by pin root: a datapath on another root in the same
 // namespace — a second daemon, a test — leaves the netdevs of this one alone.
 TEST_P(restart, a_datapath_on_another_pin_root_leaves_the_netdevs_alone) {
