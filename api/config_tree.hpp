@@ -28,7 +28,4 @@ void edit_config(json::object& cube, const schema::resolved_path& target, schema
 // dropped, recursively, following the model from `n`.
 json::object config_only(const schema::node& n, const json::object& view);
 
-// The entry of `list` (an array of objects) whose key members equal those of `entry`.
-json::object* find_entry(json::array& list, const schema::node& list_node, const json::object& entry);
-
 }  // namespace pcn::api
