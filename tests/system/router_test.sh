@@ -122,13 +122,16 @@ expect_contains "10.0.2.1" "$(pc r1 arp-table show)"
 
 step "restart: the routers come back as they were, MACs included, and forward"
 port_mac() { pc "$1" ports "$2" show -json | python3 -c 'import json,sys; print(json.load(sys.stdin)["mac"])'; }
+# Ports that took their netdev's MAC (port1, port2 of r1, port2 of r2) and ports that
+# took one derived from the names (the others).
+all_macs() { for p in r1:port1 r1:port2 r1:port3 r1:port4 r2:port1 r2:port2; do port_mac "${p%%:*}" "${p#*:}"; done | paste -sd' '; }
 # port3 took a MAC derived from the names (no peer when it was added): a restored
 # configuration names its peer, yet the MAC the hosts know must stay.
-before="$(port_mac r1 port3) $(port_mac r1 port4) $(port_mac r2 port1)"
+before="$(all_macs)"
 pcn_stop
 [[ "$PCN_EXIT" == 0 ]] || fail "polycubed exited with $PCN_EXIT"
 pcn_start --clean-dataplane-on-exit  # for the next step
-after="$(port_mac r1 port3) $(port_mac r1 port4) $(port_mac r2 port1)"
+after="$(all_macs)"
 [[ "$before" == "$after" ]] || fail "MACs changed across the restart: $before -> $after"
 for dst in 10.0.4.1 10.0.3.1 10.0.2.1; do ping_ok a "$dst" || fail "no ping from a to $dst after the restart"; done
 ping_ok c 10.0.4.1 || fail "no ping from c to d after the restart"
@@ -139,7 +142,7 @@ step "restart without the data plane (a reboot): rebuilt from the saved file, MA
 pcn_stop
 [[ "$PCN_EXIT" == 0 ]] || fail "polycubed exited with $PCN_EXIT"
 pcn_start
-after="$(port_mac r1 port3) $(port_mac r1 port4) $(port_mac r2 port1)"
+after="$(all_macs)"
 [[ "$before" == "$after" ]] || fail "MACs changed across a restart without the data plane: $before -> $after"
 for dst in 10.0.4.1 10.0.3.1 10.0.2.1; do ping_ok a "$dst" || fail "no ping from a to $dst after a restart without the data plane"; done
 ping_ok c 10.0.4.1 || fail "no ping from c to d after a restart without the data plane"
