@@ -214,6 +214,7 @@ class datapath {
   void write_port_entry(const cube_base& c, uint16_t index, const pcn_hop& head);
   // Sets a port's peer and keeps _port_by_peer with it: the only way peers change.
   void assign_peer(port& p, std::string peer);
+  void unindex_peer(const port& p);  // p no longer answers for its peer in _port_by_peer
   template <typename Mutation>
   void change(const change_scope& scope, Mutation mutate);
   struct topology_snapshot;

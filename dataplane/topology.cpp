@@ -166,16 +166,19 @@ std::set<std::string, std::less<>> datapath::with_neighbours(const std::set<std:
   return out;
 }
 
+void datapath::unindex_peer(const port& p) {
+  if (auto it = _port_by_peer.find(p.peer()); it != _port_by_peer.end() && it->second == &p) _port_by_peer.erase(it);
+}
+
 void datapath::assign_peer(port& p, std::string peer) {
-  if (auto it = _port_by_peer.find(p._peer); it != _port_by_peer.end() && it->second == &p) _port_by_peer.erase(it);
+  unindex_peer(p);
   p._peer = std::move(peer);
   if (!p._peer.empty()) _port_by_peer[p._peer] = &p;
   p._owner->framework_state_changed();
 }
 
 void datapath::forget_ports(const cube& c) {
-  for (port* p : c.ports())
-    if (auto it = _port_by_peer.find(p->peer()); it != _port_by_peer.end() && it->second == p) _port_by_peer.erase(it);
+  for (port* p : c.ports()) unindex_peer(*p);
 }
 
 // What a change may alter, as it was: the state of the attach points it touches.
