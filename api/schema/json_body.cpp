@@ -97,6 +97,8 @@ class converter {
  private:
   [[noreturn]] void fail(size_t offset, std::string reason) { throw parse_failure{offset, std::move(reason)}; }
 
+  [[noreturn]] void refuse_number(const char* token) { fail(offset_of(token), simdjson::error_message(simdjson::NUMBER_ERROR)); }
+
   size_t offset_of(const char* p) const { return static_cast<size_t>(p - _text.data()); }
 
   // A document that is one scalar. simdjson does not always check what follows it; its token
@@ -227,40 +229,39 @@ class converter {
     return !many.insert(name).second;
   }
 
-  // The type first, then the getter of that type: get_number() of simdjson before 3.6.4
-  // gives 0 for a decimal of more than 19 significant digits (simdjson issue 2099). An
-  // integer beyond 64 bits is refused as get_number() refused it.
+  // simdjson classifies the number; its token is converted by the standard library, not by
+  // simdjson 3.0's getters: get_number() gives 0 for a decimal of more than 19 significant
+  // digits (simdjson issue 2099), get_double() is wrong for some of those too (0.2431… of 20
+  // digits came out as 0.0587), and a document that is a lone integer of 21 digits comes out
+  // of get_uint64() as its first 20. An integer beyond 64 bits is refused.
   template <typename Source>
   json::value number(Source& source, od::document& doc) {
     od::number_type type{};
     check(source.get_number_type().get(type), doc);
+    std::string_view token;
+    if constexpr (std::is_same_v<Source, od::document>) check(source.raw_json_token().get(token), doc);
+    else token = source.raw_json_token();
+    // The token may end in whitespace; simdjson checks that nothing else follows the number.
+    const char *first = token.data(), *last = token.data() + token.size();
     switch (type) {
-      case od::number_type::signed_integer: {
-        int64_t i = 0;
-        if (source.get_int64().get(i)) check(simdjson::NUMBER_ERROR, doc);
-        return i;
-      }
+      case od::number_type::signed_integer:
       case od::number_type::unsigned_integer: {
+        // simdjson's getter checks the grammar (it refuses 01), the token gives the value.
+        if (type == od::number_type::signed_integer ? source.get_int64().error() : source.get_uint64().error()) refuse_number(first);
+        int64_t i = 0;
+        if (auto [end, error] = std::from_chars(first, last, i); error == std::errc{} && end != first) return i;
         uint64_t u = 0;
-        if (source.get_uint64().get(u)) check(simdjson::NUMBER_ERROR, doc);
-        return u;
+        if (auto [end, error] = std::from_chars(first, last, u); error == std::errc{} && end != first) return u;
+        refuse_number(first);
       }
       default: {
-        // simdjson 3.0's get_double() is wrong for some of those long decimals too (0.2431…
-        // of 20 digits came out as 0.0587): the token, converted by the standard library.
-        check(source.get_double().error(), doc);
-        std::string_view token;
-        if constexpr (std::is_same_v<Source, od::document>) check(source.raw_json_token().get(token), doc);
-        else token = source.raw_json_token();
         double d = 0;
-        auto [end, error] = std::from_chars(token.data(), token.data() + token.size(), d);
-        if (error != std::errc{} || token.empty()) check(simdjson::NUMBER_ERROR, doc);
-        (void)end;  // what follows the number is whitespace, simdjson checked it
+        if (source.get_double().error()) refuse_number(first);
+        if (auto [end, error] = std::from_chars(first, last, d); error != std::errc{} || end == first) refuse_number(first);
         return d;
       }
     }
   }
-
 
   [[noreturn]] void too_deep(od::document& doc) {
     const char* where = nullptr;

@@ -115,6 +115,10 @@ TEST(parse_json_body, says_where_and_why_json_is_malformed) {
            {" false}", "malformed JSON at byte 6: Unexpected trailing content in the JSON input."},
            {"[18446744073709551616]", "malformed JSON at byte 1: Problem while parsing a number"},
            {"-9223372036854775809", "malformed JSON at byte 0: Problem while parsing a number"},
+           // Found by tests/fuzz/request_fuzzer: simdjson 3.0 reads a lone integer of 21
+           // digits as its first 20.
+           {"184467440731709551616", "malformed JSON at byte 0: Problem while parsing a number"},
+           {"\r\n\r184467440731709551616", "malformed JSON at byte 3: Problem while parsing a number"},
        }) {
     unsigned status = 0;
     EXPECT_EQ(error_of([&] { parse(body); }, &status), message) << body;
