@@ -19,6 +19,7 @@
 //   - validation is idempotent: a normalised body validates to itself.
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
+#include <boost/json/error.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <cmath>
@@ -97,6 +98,9 @@ void check_against_boost(std::string_view body, const json::value& parsed) {
   if (parsed.is_null()) return;  // an empty body, or the literal null
   boost::system::error_code ec;
   json::value reference = json::parse(body, ec);
+  // Boost.JSON 1.81 refuses an exponent beyond its int even where the number is a zero
+  // (0E844674407351616): JSON has no such limit, so there Boost has no say.
+  if (ec == json::error::exponent_overflow) return;
   if (ec) violated("parse_json_body accepted what Boost.JSON refuses", ec.message() + ": " + std::string(body.substr(0, 200)));
   if (!same_json(parsed, reference))
     violated("parse_json_body and Boost.JSON disagree", json::serialize(parsed) + " against " + json::serialize(reference));
