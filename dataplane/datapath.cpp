@@ -181,7 +181,6 @@ datapath::datapath(datapath_options options) : _options(std::move(options)) {
   }
   fs::create_directories(_options.pin_root + "/cubes", ec);
   if (ec) throw bpf_error("create pin directory " + _options.pin_root + ": " + ec.message());
-  if (tcx_links::supported()) _tcx.emplace(_options.pin_root + "/tcx");
   if (detail::possible_cpus() > PCN_MAX_CPUS)
     throw bpf_error("this machine has " + std::to_string(detail::possible_cpus()) + " possible CPUs; the XDP metadata has room for " +
                     std::to_string(PCN_MAX_CPUS) + " (PCN_MAX_CPUS in bpf/pcn_abi.h)");
@@ -287,20 +286,6 @@ void datapath::adopt_previous_state() {
   // does not (they are then detached).
   uint32_t xdp_panel = pinned_map_id(framework_pin_path(PCN_MAP_XDP_PANEL));
   uint32_t tc_panel = pinned_map_id(framework_pin_path(PCN_MAP_TC_PANEL));
-  auto adopt_tc = [&](const netdev_programs& n, bool clsact) {
-    for (auto [d, id] : {std::pair{tc_direction::ingress, n.tc_ingress}, std::pair{tc_direction::egress, n.tc_egress}}) {
-      if (!id) continue;
-      std::string prog = program_name(id);
-      if (!prog.starts_with(entry_program_kernel_name) && !prog.starts_with(egress_program_kernel_name)) continue;
-      if (!program_uses_map(id, tc_panel)) continue;
-      hook_state& h = _hooks.try_emplace(n.ifindex, hook_state{n.name, hook_family::tc, xdp_mode::skb, false, {}, {}}).first->second;
-      auto& slot = d == tc_direction::ingress ? h.ingress : h.egress;
-      slot = adopt_entry(hook_family::tc, d, id);
-      slot->clsact = clsact;
-      log::info("datapath: found the TC {} entry program of the previous run on {} ({})", d == tc_direction::ingress ? "ingress" : "egress",
-                n.name, clsact ? "clsact filter" : "TCX link");
-    }
-  };
   for (const netdev_programs& n : scan_attached_programs()) {
     for (auto [mode, id] : {std::pair{xdp_mode::skb, n.xdp_skb}, std::pair{xdp_mode::native, n.xdp_native}}) {
       if (!id || !program_name(id).starts_with(entry_program_kernel_name) || !program_uses_map(id, xdp_panel)) continue;
@@ -308,11 +293,16 @@ void datapath::adopt_previous_state() {
       h = hook_state{n.name, hook_family::xdp, mode, false, adopt_entry(hook_family::xdp, tc_direction::ingress, id), std::nullopt};
       log::info("datapath: found the XDP entry program of the previous run on {}", n.name);
     }
-    adopt_tc(n, /*clsact=*/true);
+    for (auto [d, id] : {std::pair{tc_direction::ingress, n.tc_ingress}, std::pair{tc_direction::egress, n.tc_egress}}) {
+      if (!id) continue;
+      std::string prog = program_name(id);
+      if (!prog.starts_with(entry_program_kernel_name) && !prog.starts_with(egress_program_kernel_name)) continue;
+      if (!program_uses_map(id, tc_panel)) continue;
+      hook_state& h = _hooks.try_emplace(n.ifindex, hook_state{n.name, hook_family::tc, xdp_mode::skb, false, {}, {}}).first->second;
+      (d == tc_direction::ingress ? h.ingress : h.egress) = adopt_entry(hook_family::tc, d, id);
+      log::info("datapath: found the TC {} entry program of the previous run on {}", d == tc_direction::ingress ? "ingress" : "egress", n.name);
+    }
   }
-  // A link runs before any clsact filter: where both are found, the link's program is what ran.
-  if (_tcx)
-    for (const netdev_programs& n : _tcx->scan()) adopt_tc(n, /*clsact=*/false);
   if (!_previous.empty()) log::info("datapath: {} cube(s) of the previous run are waiting to be re-adopted", _previous.size());
 }
 
@@ -322,7 +312,7 @@ void datapath::adopt_previous_state() {
 // was a third of the program loads of a restart. Otherwise it is only known by its id, and
 // replaced by the first rewire that wants the netdev.
 datapath::entry_instance datapath::adopt_entry(hook_family family, tc_direction direction, uint32_t id) const {
-  entry_instance unknown{{}, {}, unique_fd{}, id, false};
+  entry_instance unknown{{}, {}, unique_fd{}, id};
   const bpf_object_file& own = family == hook_family::xdp ? *_xdp_maps : *_tc_maps;
   auto ours = facts_of(own.program_fd(direction == tc_direction::ingress ? entry_program : egress_program));
   unique_fd fd(bpf_prog_get_fd_by_id(id));
@@ -332,7 +322,7 @@ datapath::entry_instance datapath::adopt_entry(hook_family family, tc_direction 
   std::vector<std::byte> rodata = rodata_of(*theirs);
   auto fits = [&](const auto& where, size_t size) { return where && where->second == size && where->first + size <= rodata.size(); };
   if (!fits(hop, sizeof(pcn_hop)) || !fits(trace, sizeof(pcn_trace_filter))) return unknown;
-  entry_instance known{{}, {}, std::move(fd), id, false};
+  entry_instance known{{}, {}, std::move(fd), id};
   std::memcpy(&known.hop, rodata.data() + hop->first, sizeof known.hop);
   std::memcpy(&known.trace, rodata.data() + trace->first, sizeof known.trace);
   return known;
@@ -586,13 +576,8 @@ void datapath::update_entry(int ifindex, hook_state& state, tc_direction directi
     if (!program) throw std::system_error(errno, std::system_category(), "datapath: keep the entry program of " + state.name);
   }
   int fd = program.get();
-  const bool by_link = _tcx && _options.tcx;
   if (state.family == hook_family::tc) {
-    // Replaces atomically when present. A previous run's attachment of the other kind goes
-    // after the new one runs: a link runs before clsact filters, so either way, no gap.
-    if (by_link) _tcx->attach(ifindex, state.name, direction, fd);
-    else attach_tc(ifindex, state.name, direction, fd);
-    if (slot && slot->clsact == by_link) detach_entry(ifindex, state, direction);
+    attach_tc(ifindex, state.name, direction, fd);  // replaces atomically when present
   } else if (!slot) {
     xdp_attachment a = attach_xdp(ifindex, state.name, fd, state.mode);
     state.dispatcher = a.dispatcher;
@@ -607,15 +592,14 @@ void datapath::update_entry(int ifindex, hook_state& state, tc_direction directi
   } else {
     replace_xdp(ifindex, state.name, attached_xdp_program(ifindex, state.mode), fd, state.mode);
   }
-  slot = entry_instance{hop, trace, std::move(program), 0, state.family == hook_family::tc && !by_link};
+  slot = entry_instance{hop, trace, std::move(program), 0};
 }
 
 void datapath::detach_entry(int ifindex, const hook_state& state, tc_direction direction) {
   const auto& slot = direction == tc_direction::ingress ? state.ingress : state.egress;
   if (!slot) return;
   if (state.family == hook_family::tc) {
-    if (slot->clsact || !_tcx) detach_tc(ifindex, direction);
-    else _tcx->detach(ifindex, direction);
+    detach_tc(ifindex, direction);
     return;
   }
   unique_fd adopted;

@@ -25,7 +25,6 @@
 #include "dataplane/netdev_hooks.hpp"
 #include "dataplane/object.hpp"
 #include "dataplane/table.hpp"
-#include "dataplane/tcx_links.hpp"
 #include "dataplane/types.hpp"
 
 namespace pcn::dataplane {
@@ -34,10 +33,6 @@ struct datapath_options {
   std::string pin_root = "/sys/fs/bpf/polycube";
   // Start empty: remove everything a previous run left under pin_root and on netdevs.
   bool clean = false;
-  // TC entry programs by TCX links where the kernel has them (dataplane/tcx_links.hpp), else
-  // by clsact filters. Off: clsact filters always (what a previous run attached either way
-  // is found and replaced).
-  bool tcx = true;
 };
 
 // What a previous run left, found at start-up.
@@ -171,7 +166,6 @@ class datapath {
     // .rodata, a duplicate of every framework map) were most of what a cube cost.
     unique_fd program;  // none: adopted from a previous run
     uint32_t adopted_id = 0;
-    bool clsact = false;  // TC: attached as a clsact filter, not by a TCX link
   };
   struct hook_state {  // what runs on one netdev now
     std::string name;
@@ -276,7 +270,6 @@ class datapath {
   bool _keep_kernel_state = false;
   // Own the framework maps (every other object reuses them); their programs never run.
   std::unique_ptr<bpf_object_file> _xdp_maps, _tc_maps;
-  std::optional<tcx_links> _tcx;  // where the kernel has TCX: to find links, and to attach when _options.tcx
   int _registry_fd = -1;
 
   std::map<std::string, cube_base*, std::less<>> _cubes;

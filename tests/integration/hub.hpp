@@ -9,8 +9,8 @@
 
 #include "cubes/simpleforwarder/simpleforwarder.hpp"
 #include "dataplane/datapath.hpp"
+#include "dataplane/netdev_hooks.hpp"
 #include "dataplane/types.hpp"
-#include "tests/support/hooks.hpp"
 #include "tests/support/netns.hpp"
 
 namespace pcn::testing {
@@ -25,6 +25,22 @@ class hub_test : public ::testing::TestWithParam<dataplane::cube_type> {
 
 inline std::string type_name(const ::testing::TestParamInfo<dataplane::cube_type>& info) {
   return std::string(dataplane::to_string(info.param));
+}
+
+// The programs attached to a netdev (XDP in either mode, the framework's TC filter either
+// way) with their ids, as text for assertions; empty when there are none.
+inline std::string hooks_on(int ifindex) {
+  using namespace dataplane;
+  std::string out;
+  auto add = [&out](const char* hook, uint32_t id) {
+    if (id) out += std::string(hook) + " " + program_name(id) + " (id " + std::to_string(id) + "); ";
+  };
+  netdev_programs on = attached_programs(ifindex);
+  add("XDP generic", on.xdp_skb);
+  add("XDP native", on.xdp_native);
+  add("TC ingress", on.tc_ingress);
+  add("TC egress", on.tc_egress);
+  return out;
 }
 
 // The usual path between two hosts: ports p0 and p1 of `sf` connected to their veths,

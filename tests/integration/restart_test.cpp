@@ -270,62 +270,6 @@ TEST_P(restart, a_datapath_on_another_pin_root_leaves_the_netdevs_alone) {
   EXPECT_TRUE(ping(h1, "10.95.2.2"));
 }
 
-// TC entry programs go by TCX links where the kernel has them, by clsact filters where it
-// has not or where the datapath is told to. A run finds what the previous one attached
-// either way, keeps it while it fits, and replaces it by its own kind, with the other kind
-// removed, when the netdev's hop changes. Forwarding goes on.
-TEST(tc_attachment, moves_between_clsact_filters_and_tcx_links_across_restarts) {
-  if (!dataplane::tcx_links::supported()) GTEST_SKIP() << "this kernel has no TCX links (6.6+): TC entry programs use clsact only";
-  netns h1, h2;
-  veth_host a(h1, "10.95.4.1/24"), b(h2, "10.95.4.2/24");
-  pin_root root;
-  using dataplane::tc_direction;
-  auto by_link = [](int ifindex) { return dataplane::first_tcx_program(ifindex, tc_direction::ingress) != 0; };
-  auto by_filter = [](int ifindex) { return dataplane::attached_programs(ifindex).tc_ingress != 0; };
-  auto run = [&](bool tcx, bool with_thw, auto&& check) {
-    dataplane::datapath dp({.pin_root = root.path, .tcx = tcx});
-    simpleforwarder sf(dp, "sf", cube_type::tc);
-    wire(dp, sf, {a.outside(), b.outside(), ""});
-    std::optional<transparenthelloworld> thw;
-    if (with_thw) {
-      thw.emplace(dp, "thw", cube_type::tc);
-      dp.attach(*thw, a.outside(), {});
-    }
-    dp.finish_restore();
-    check(dp, thw);
-    EXPECT_TRUE(ping(h1, "10.95.4.2"));
-    dp.keep_kernel_state_on_exit();
-  };
-
-  run(true, false, [&](auto&, auto&) {
-    EXPECT_TRUE(by_link(a.outside_ifindex()) && by_link(b.outside_ifindex())) << "TCX is the default where the kernel has it";
-    EXPECT_FALSE(by_filter(a.outside_ifindex()) || by_filter(b.outside_ifindex()));
-  });
-  run(false, false, [&](dataplane::datapath& dp, std::optional<transparenthelloworld>& thw) {
-    EXPECT_TRUE(by_link(a.outside_ifindex())) << "the previous run's link was replaced although it fits";
-    thw.emplace(dp, "thw", cube_type::tc);
-    dp.attach(*thw, a.outside(), {});  // a new hop on a: a new program, by a filter now
-    EXPECT_TRUE(by_filter(a.outside_ifindex()));
-    EXPECT_FALSE(by_link(a.outside_ifindex())) << "the link still runs beside the filter that replaced it";
-    EXPECT_TRUE(by_link(b.outside_ifindex()));
-  });
-  run(true, true, [&](dataplane::datapath& dp, std::optional<transparenthelloworld>& thw) {
-    // sf's wiring led a's ingress to sf before thw came back: a new program there, by a
-    // link. Its egress entry (thw's) leads where it did: kept, still by its filter.
-    EXPECT_TRUE(by_link(a.outside_ifindex()));
-    EXPECT_FALSE(by_filter(a.outside_ifindex())) << "a filter still runs beside the link that replaced it";
-    EXPECT_NE(dataplane::attached_programs(a.outside_ifindex()).tc_egress, 0u) << "the egress filter was replaced although it fits";
-    dp.detach(*thw);
-    EXPECT_EQ(dataplane::attached_programs(a.outside_ifindex()).tc_egress, 0u) << "the egress filter outlived thw";
-    EXPECT_EQ(dataplane::first_tcx_program(a.outside_ifindex(), tc_direction::egress), 0u);
-  });
-  {  // A run that ends with nothing takes every attachment away, of either kind.
-    dataplane::datapath dp({.pin_root = root.path});
-    dp.finish_restore();
-  }
-  for (int ifindex : {a.outside_ifindex(), b.outside_ifindex()}) EXPECT_EQ(testing::hooks_on(ifindex), "");
-}
-
 INSTANTIATE_TEST_SUITE_P(types, restart, ::testing::Values(cube_type::xdp_drv, cube_type::xdp_skb, cube_type::tc),
                          testing::type_name);
 

@@ -3,8 +3,6 @@
 # on exit, whatever happened. Source it, then call pcn_start.
 #
 #   POLYCUBED / POLYCUBECTL   the binaries (ctest passes them)
-#   PCN_TEST_HOOKS NETDEV     what runs on a netdev's hooks, from the kernel (XDP, clsact
-#                             filters, TCX links); empty when nothing (tests/support)
 #   pcn_start [flags...]      starts the daemon on a free 127.0.0.1 port with a private pin
 #                             root, dump file and unix socket; exports POLYCUBECTL_URL
 #   pcn_host NAME ADDR/LEN    a namespace with a veth; its peer (in this namespace) is
@@ -16,7 +14,6 @@ set -euo pipefail
 
 : "${POLYCUBED:?POLYCUBED must name the polycubed binary}"
 : "${POLYCUBECTL:=}"
-: "${PCN_TEST_HOOKS:=}"
 
 skip() { echo "SKIP: $*"; exit 77; }
 fail() { echo "FAIL: $*" >&2; [[ -n "${PCN_DIR:-}" && -f "$PCN_DIR/log" ]] && { echo "--- daemon log (tail) ---" >&2; tail -n 40 "$PCN_DIR/log" >&2; }; exit 1; }

@@ -120,8 +120,8 @@ cubes:
 YAML
 if pcn_launch --config "$PCN_DIR/bad.yaml"; then fail "polycubed started with a bad topology"; fi
 grep -q "nosuchservice" "$PCN_DIR/log" || fail "the error does not name the bad service"
-left=$("$PCN_TEST_HOOKS" "$v1") || fail "cannot read the hooks of $v1"
-[ -z "$left" ] || fail "a program was left on $v1: $left"
+ip link show "$v1" | grep -q xdp && fail "a program was left on $v1"
+tc filter show dev "$v1" ingress 2>/dev/null | grep -q bpf && fail "a TC program was left on $v1"
 
 step "appliance: a good topology file boots everything"
 cat >"$PCN_DIR/good.yaml" <<YAML
