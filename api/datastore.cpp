@@ -37,6 +37,9 @@ struct datastore::cube_record {
     std::string text;
   };
   mutable std::optional<saved_part> saved;
+  // The versions of its configuration and framework state the last save had (either kind).
+  std::optional<std::pair<uint64_t, uint64_t>> last_saved;
+  std::pair<uint64_t, uint64_t> versions() const { return {config_version, control->fastpath().framework_state_version()}; }
 };
 
 namespace {
@@ -509,24 +512,58 @@ json::object datastore::dump() const {
   return {{"cubes", std::move(cubes)}, {"attachments", dump_attachments()}};
 }
 
-std::string datastore::saved_document() const {
+std::string datastore::saved_document() {
   std::vector<const std::string*> cubes;
   cubes.reserve(_cubes.size());
+  _saved_cubes.clear();
   for (const auto& [name, r] : _cubes) {
-    uint64_t framework_state = r->control->fastpath().framework_state_version();
-    if (!r->saved || r->saved->config_version != r->config_version || r->saved->framework_state_version != framework_state) {
+    const auto versions = r->versions();
+    if (!r->saved || r->saved->config_version != versions.first || r->saved->framework_state_version != versions.second) {
       std::string text;
       yaml_json::append_pretty_json(text, dump_entry(*r), 4);
-      r->saved = cube_record::saved_part{r->config_version, framework_state, std::move(text)};
+      r->saved = cube_record::saved_part{versions.first, versions.second, std::move(text)};
     }
     cubes.push_back(&r->saved->text);
+    r->last_saved = versions;
+    _saved_cubes.insert(_saved_cubes.end(), name);
   }
   std::string out = "{\n  \"cubes\": ";
   yaml_json::append_pretty_array(out, cubes.size(), 2, [&](size_t i) { out += *cubes[i]; });
   out += ",\n  \"attachments\": ";
-  yaml_json::append_pretty_json(out, dump_attachments(), 2);
+  const json::array attachments = dump_attachments();
+  yaml_json::append_pretty_json(out, attachments, 2);
   out += "\n}\n";
+  _saved_attachments = json::serialize(attachments);
   return out;
+}
+
+std::string datastore::saved_changes() {
+  json::object cubes;
+  // Both sets are ordered by name: one walk finds the new, the changed and the deleted.
+  auto saved = _saved_cubes.begin();
+  auto deleted = [&] {
+    cubes[*saved] = nullptr;
+    saved = _saved_cubes.erase(saved);
+  };
+  for (const auto& [name, r] : _cubes) {
+    while (saved != _saved_cubes.end() && *saved < name) deleted();
+    const bool known = saved != _saved_cubes.end() && *saved == name;
+    if (const auto versions = r->versions(); !known || r->last_saved != versions) {
+      cubes[name] = dump_entry(*r);
+      r->last_saved = versions;
+    }
+    if (known) ++saved;
+    else _saved_cubes.insert(saved, name);
+  }
+  while (saved != _saved_cubes.end()) deleted();
+  json::object record;
+  if (!cubes.empty()) record["cubes"] = std::move(cubes);
+  json::array attachments = dump_attachments();
+  if (std::string text = json::serialize(attachments); text != _saved_attachments) {
+    record["attachments"] = std::move(attachments);
+    _saved_attachments = std::move(text);
+  }
+  return record.empty() ? std::string() : json::serialize(record) + "\n";
 }
 
 task<void> datastore::load(const json::value& document) {

@@ -16,6 +16,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <set>
 #include <span>
 #include <string>
 #include <string_view>
@@ -91,8 +92,14 @@ class datastore {
   json::object dump() const;
   // dump() as the saved file holds it: indented JSON, to_pretty_json(dump()) to the byte.
   // Each cube's part is kept from the last save and made again only when what it shows
-  // changed (its configuration, log level, ports or peers): a save costs the changed cubes.
-  std::string saved_document() const;
+  // changed (its configuration, log level, ports or peers). Marks everything saved.
+  std::string saved_document();
+  // What changed since the last saved_document() or saved_changes(), as one line of compact
+  // JSON for the persistence journal: {"cubes": {"<name>": <its element of dump()'s
+  // "cubes">, or null when it was deleted}, "attachments": [...]} (each member only when
+  // something in it changed); empty when nothing did. Marks it saved. Costs the changed
+  // cubes, and a comparison of two versions per cube.
+  std::string saved_changes();
   // Creates everything in `document` (same shape) on top of what exists; all or nothing:
   // on any failure, what was created is removed again and the error names the cube.
   task<void> load(const json::value& document);
@@ -120,6 +127,9 @@ class datastore {
   dataplane::datapath& _datapath;
   std::map<std::string, std::unique_ptr<service_entry>, std::less<>> _services;
   std::map<std::string, std::unique_ptr<cube_record>, std::less<>> _cubes;
+  // The last save (saved_document() or saved_changes()): its cubes and attachments.
+  std::set<std::string, std::less<>> _saved_cubes;
+  std::string _saved_attachments;  // compact JSON
   std::function<task<void>()> _committed;
   std::function<task<void>(const dataplane::cube_base&)> _removing;
   bool _loading = false;  // load() commits once, at the end

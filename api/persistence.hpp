@@ -1,16 +1,30 @@
 #pragma once
-// The saved configuration: every acknowledged change is in the file before the answer goes
-// out. A save writes a temporary file, fsyncs it, renames it over the old one and fsyncs
-// the directory, all through the reactor; changes that arrive while a save is running are
-// saved together by the next one (group commit), so a burst costs a few saves, not one each.
+// The saved configuration: every acknowledged change is on disk before the answer goes out.
 //
-// At start the file is read back; one that cannot be read or parsed, or whose topology
-// cannot be rebuilt, is reported and moved aside (<file>.corrupt-<time>), never overwritten.
+// Two files: the snapshot (the --cubes-dump-file: the whole configuration, indented JSON a
+// human reads, which is also YAML) and its journal (<file>.journal: one line of compact JSON
+// per save, what changed since the previous one, datastore::saved_changes()). A save appends
+// to the journal and fdatasyncs it: a few hundred bytes, where rewriting a snapshot of 1000
+// cubes is 600 KB and two fsyncs (2.3 ms on this project's VM, against 0.2). The snapshot is
+// rewritten (temporary file, fsync, rename, directory fsync) at start, and when the journal
+// outgrows it; the journal is then removed. Changes that arrive while a save is running are
+// saved together by the next one (group commit).
+//
+// A journal line holds whole cubes (and the whole attachment list), never differences: the
+// last line naming a cube decides it. Replaying a journal onto the snapshot written from it
+// (a stop between the rename and the removal) therefore changes nothing.
+//
+// At start the snapshot is read and the journal replayed onto it. A last line without its
+// newline was being written when the daemon stopped: never acknowledged, it is dropped. A
+// file that cannot be read or parsed, or whose topology cannot be rebuilt, is reported and
+// moved aside with its journal (<file>.corrupt-<time>), never overwritten.
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "api/datastore.hpp"
+#include "base/unique_fd.hpp"
 #include "reactor/async_mutex.hpp"
 
 namespace pcn::api {
@@ -34,12 +48,21 @@ class config_file {
   // Empties the file (--cubes-dump-clean-init), by saving an empty configuration.
   task<void> clear();
 
+  std::string journal_path() const { return _path + ".journal"; }
+
  private:
-  task<void> write_file(const std::string& text);
+  task<void> write_snapshot(const std::string& text);
+  task<void> append_to_journal(const std::string& record);
+  task<void> remove_journal();
 
   datastore& _store;
   std::string _path;
+  const std::string _journal_path = journal_path();
   async_mutex _mutex;
+  bool _snapshot_due = true;  // the first save, and the one after a failure, write a snapshot
+  size_t _snapshot_bytes = 0;
+  unique_fd _journal;  // open while it has lines
+  size_t _journal_bytes = 0;
   uint64_t _requested = 0;  // save() calls so far
   uint64_t _covered = 0;    // the calls the last completed save covers
   uint64_t _saves = 0;
@@ -47,5 +70,9 @@ class config_file {
 
 // Reads a topology document from a YAML or JSON file (appliance mode, saved configuration).
 json::value read_topology_file(const std::string& path);
+
+// The configuration a snapshot and its journal's text say: each line applied in order.
+// Throws std::runtime_error naming `journal_name`, the line and what is wrong with it.
+json::value replay_journal(json::value snapshot, std::string_view journal, const std::string& journal_name);
 
 }  // namespace pcn::api

@@ -136,6 +136,18 @@ inline auto fsync(int fd, io_options options = {}) {
   return make_io("fsync", [=](io_uring_sqe* s) { io_uring_prep_fsync(s, fd, 0); }, options);
 }
 
+// Flushes a file's data, and of its metadata only what reading it back needs (its size):
+// fdatasync(2), what an append to a journal needs.
+inline auto fdatasync(int fd, io_options options = {}) {
+  return make_io("fdatasync", [=](io_uring_sqe* s) { io_uring_prep_fsync(s, fd, IORING_FSYNC_DATASYNC); }, options);
+}
+
+// Removes a file (unlink(2)) off the reactor's thread, for the same reason as rename. The
+// path must stay valid until it completes.
+inline auto unlink(const char* path, io_options options = {}) {
+  return make_io("unlink", [=](io_uring_sqe* s) { io_uring_prep_unlinkat(s, AT_FDCWD, path, 0); }, options);
+}
+
 // Renames a file (rename(2)) off the reactor's thread: replacing a file frees the old
 // one's blocks, which some file systems discard synchronously. Both paths must stay valid
 // until it completes (keep them in the caller's frame).

@@ -13,7 +13,8 @@ expect_status 201 POST simpleforwarder/sf/ "{\"ports\":[{\"name\":\"p1\",\"peer\
 expect_status 201 POST transparenthelloworld/tw/ '{"loglevel":"DEBUG"}' >/dev/null
 expect_status 200 POST attach '{"cube":"tw","port":"sf:p1"}' >/dev/null
 ping_ok a 10.9.1.2 || fail "no ping through sf"
-grep -q '"sf"' "$PCN_DIR/cubes.yaml" || fail "the saved file lacks sf"
+# Changes go to the journal beside the file; a start folds it into the file.
+grep -q '"sf"' "$PCN_DIR/cubes.yaml.journal" || fail "the journal lacks sf"
 
 step "restart: the data plane forwards while the daemon is down, then everything is restored"
 pcn_stop
@@ -29,6 +30,8 @@ expect_contains '"loglevel":"DEBUG"' "$out"
 expect_contains '"parent":"sf:p1"' "$out"
 ping_ok a 10.9.1.2 || fail "no ping after restart"
 grep -q "re-adopts" "$PCN_DIR/log" || fail "the cubes were not re-adopted"
+grep -q '"sf"' "$PCN_DIR/cubes.yaml" || fail "the start did not fold the journal into the file"
+[[ ! -s "$PCN_DIR/cubes.yaml.journal" ]] || fail "the journal is still there after the start folded it"
 
 step "a start that cannot serve (its port is taken) leaves the data plane forwarding"
 pcn_stop
