@@ -208,6 +208,15 @@ task<void> config_file::save() {
   ++_saves;
 }
 
+task<void> config_file::fold_journal() {
+  auto guard = co_await _mutex.lock();
+  if (!_journal && !_snapshot_due) co_return;  // the snapshot is the whole configuration
+  _snapshot_due = true;
+  co_await write_snapshot(_store.saved_document());
+  _snapshot_due = false;
+  _covered = _requested;
+}
+
 task<void> config_file::clear() {
   auto guard = co_await _mutex.lock();
   co_await write_snapshot("{}\n");

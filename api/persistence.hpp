@@ -7,7 +7,7 @@
 // to the journal and fdatasyncs it: a few hundred bytes, where rewriting a snapshot of 1000
 // cubes is 600 KB and two fsyncs (2.3 ms on this project's VM, against 0.2). The snapshot is
 // rewritten (temporary file, fsync, rename, directory fsync) at start, and when the journal
-// outgrows it; the journal is then removed. Changes that arrive while a save is running are
+// outgrows it, and at a stop; the journal is then removed. Changes that arrive while a save is running are
 // saved together by the next one (group commit).
 //
 // A journal line holds whole cubes (and the whole attachment list), never differences: the
@@ -45,6 +45,9 @@ class config_file {
   std::optional<json::value> read() const;
   // Moves the file aside, for a human to look at; answers the new name.
   std::string keep_aside(const std::string& why) const;
+  // Folds the journal into a new snapshot, if it has lines: at a stop, so that the file
+  // alone is the configuration for whoever reads it next.
+  task<void> fold_journal();
   // Empties the file (--cubes-dump-clean-init), by saving an empty configuration.
   task<void> clear();
 

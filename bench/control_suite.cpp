@@ -600,8 +600,9 @@ suite_result run(const run_context& ctx, const option_values& options) {
   double create_p50 = median(figs[0].samples);
   const figure& growth = figs[2];
   result.notes.push_back(fmt::format("create+connect = one POST /helloworld/<cube>/ (type {}) with two ports whose peers are veths; "
-                                     "{} cubes in a row on one keep-alive connection; every acknowledged change is saved (fsync) to the "
-                                     "dump file in {}",
+                                     "{} cubes in a row on one keep-alive connection; every acknowledged change is saved before its answer "
+                                     "(a line appended to the dump file's journal and fdatasynced; the file itself rewritten when "
+                                     "the journal outgrows it), in {}",
                                      cfg.type, cfg.cubes, world.dir().parent_path().string()));
   result.notes.push_back(fmt::format("goal create+connect p50 <= {} ms: {} ({:.2f} ms)", create_goal_ms,
                                      create_p50 <= create_goal_ms ? "met" : "MISSED", create_p50));

@@ -178,6 +178,13 @@ task<int> run_daemon(const options& opts, signal_waiter& signals) {
             store.cube_names().size());
   co_await when_all(when_all(std::move(serving)), follow_netdevs(store, stop_monitor), slow.run(stop_monitor),
                     stop_all(signals, state, shards, stop_monitor));
+  if (saved) {
+    try {
+      co_await saved->fold_journal();
+    } catch (const std::exception& e) {  // the journal still holds what the file lacks
+      log::error("polycubed: fold the journal into {}: {}", saved->path(), e.what());
+    }
+  }
   // Stopping, on a signal or because a shard could not serve (its address in use...): the
   // data plane keeps forwarding what the saved configuration says, as after any stop.
   if (!opts.clean_dataplane_on_exit) dp.keep_kernel_state_on_exit();

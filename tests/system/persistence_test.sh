@@ -13,13 +13,15 @@ expect_status 201 POST simpleforwarder/sf/ "{\"ports\":[{\"name\":\"p1\",\"peer\
 expect_status 201 POST transparenthelloworld/tw/ '{"loglevel":"DEBUG"}' >/dev/null
 expect_status 200 POST attach '{"cube":"tw","port":"sf:p1"}' >/dev/null
 ping_ok a 10.9.1.2 || fail "no ping through sf"
-# Changes go to the journal beside the file; a start folds it into the file.
+# Changes go to the journal beside the file; a stop (or the next start) folds it into the file.
 grep -q '"sf"' "$PCN_DIR/cubes.yaml.journal" || fail "the journal lacks sf"
 
 step "restart: the data plane forwards while the daemon is down, then everything is restored"
 pcn_stop
 [[ $PCN_EXIT == 0 ]] || fail "polycubed exited with $PCN_EXIT"
 ping_ok a 10.9.1.2 || fail "forwarding stopped with the daemon"
+grep -q '"sf"' "$PCN_DIR/cubes.yaml" || fail "the stop did not fold the journal into the file"
+[[ ! -s "$PCN_DIR/cubes.yaml.journal" ]] || fail "the journal is still there after the stop folded it"
 pcn_start
 out=$(expect_status 200 GET simpleforwarder/sf/)
 expect_contains "\"peer\":\"$v1\"" "$out"
@@ -30,8 +32,6 @@ expect_contains '"loglevel":"DEBUG"' "$out"
 expect_contains '"parent":"sf:p1"' "$out"
 ping_ok a 10.9.1.2 || fail "no ping after restart"
 grep -q "re-adopts" "$PCN_DIR/log" || fail "the cubes were not re-adopted"
-grep -q '"sf"' "$PCN_DIR/cubes.yaml" || fail "the start did not fold the journal into the file"
-[[ ! -s "$PCN_DIR/cubes.yaml.journal" ]] || fail "the journal is still there after the start folded it"
 
 step "a start that cannot serve (its port is taken) leaves the data plane forwarding"
 pcn_stop
@@ -83,7 +83,10 @@ PCN_DAEMON_PID=""
 wait "$burst" 2>/dev/null || true
 acked=$(wc -l <"$PCN_DIR/acked")
 [[ $acked -ge 20 ]] || fail "only $acked creations acknowledged before the kill"
+[[ -s "$PCN_DIR/cubes.yaml.journal" ]] || fail "no journal after the kill: the burst was not in it"
 pcn_start
+grep -q '"burst1"' "$PCN_DIR/cubes.yaml" || fail "the start did not fold the journal into the file"
+[[ ! -s "$PCN_DIR/cubes.yaml.journal" ]] || fail "the journal is still there after the start folded it"
 api GET helloworld/ >"$PCN_DIR/restored.json"
 for c in $(cat "$PCN_DIR/acked"); do grep -q "\"name\":\"$c\"" "$PCN_DIR/restored.json" || fail "acknowledged $c is missing after kill -9"; done
 restored=$(grep -o '"name":"burst[0-9]*"' "$PCN_DIR/restored.json" | sort -u | wc -l)
