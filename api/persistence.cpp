@@ -85,12 +85,16 @@ json::value replay_journal(json::value snapshot, std::string_view journal, const
   json::object& document = snapshot.get_object();
   std::map<std::string, json::value> cubes;  // by name, the order dump() has
   json::array unnamed;                       // kept for load() to report
-  if (json::value* list = document.if_contains("cubes"); list && list->is_array())
+  if (json::value* list = document.if_contains("cubes")) {
+    // What load() would refuse, refused here, where merging by name would hide it.
+    if (!list->is_array()) throw std::runtime_error(journal_name + ": the snapshot it continues has no array of cubes");
     for (json::value& entry : list->get_array()) {
       const json::value* name = entry.is_object() ? entry.get_object().if_contains("name") : nullptr;
-      if (name && name->is_string()) cubes.insert_or_assign(std::string(name->get_string()), std::move(entry));
-      else unnamed.push_back(std::move(entry));
+      if (!name || !name->is_string()) unnamed.push_back(std::move(entry));
+      else if (!cubes.try_emplace(std::string(name->get_string()), std::move(entry)).second)
+        throw std::runtime_error(journal_name + ": the snapshot it continues has cube " + std::string(name->get_string()) + " twice");
     }
+  }
   for (size_t line = 1; !journal.empty(); ++line) {
     const size_t end = journal.find('\n');
     if (end == std::string_view::npos) {
@@ -169,16 +173,24 @@ task<void> config_file::write_snapshot(const std::string& text) {
   if (io_result renamed = co_await io::rename(temporary.c_str(), _path.c_str()); renamed.error()) fail("rename to", _path, renamed.error());
   co_await sync_directory_of(_path);
   _snapshot_bytes = text.size();
-  // The snapshot holds everything the journal said. Should the removal not reach the disk,
-  // replaying the journal onto this snapshot changes nothing (see the header).
+}
+
+task<void> config_file::compact(bool journal_sound) {
+  // Both taken now, with no suspension between: the line and the snapshot say one state.
+  const std::string changes = journal_sound && _journal ? _store.saved_changes() : std::string();
+  const std::string document = _store.saved_document();
+  co_await append_to_journal(changes);
+  co_await write_snapshot(document);
   co_await remove_journal();
 }
 
 task<void> config_file::remove_journal() {
   _journal.reset();
   _journal_bytes = 0;
-  if (io_result removed = co_await io::unlink(_journal_path.c_str()); removed.error() && removed.error() != ENOENT)
-    fail("remove", _journal_path, removed.error());
+  io_result removed = co_await io::unlink(_journal_path.c_str());
+  if (removed.error() == ENOENT) co_return;
+  if (removed.error()) fail("remove", _journal_path, removed.error());
+  co_await sync_directory_of(_journal_path);  // gone for good before the save is acknowledged
 }
 
 task<void> config_file::append_to_journal(const std::string& record) {
@@ -197,11 +209,11 @@ task<void> config_file::save() {
   auto guard = co_await _mutex.lock();
   if (_covered >= mine) co_return;  // a save that started after this call covered it
   const uint64_t covers = _requested;
-  const bool snapshot = _snapshot_due || _journal_bytes >= std::max(_snapshot_bytes, min_journal_bytes);
-  // Until this save is complete: after a failure, what the journal holds is not known, and
-  // the store took its changes as saved; only a whole snapshot is sure again.
+  const bool journal_sound = !_snapshot_due;
+  // Until this save is complete: after a failure the journal may end in a torn line, and the
+  // store took its changes as saved; only a whole snapshot is sure again.
   _snapshot_due = true;
-  if (snapshot) co_await write_snapshot(_store.saved_document());
+  if (!journal_sound || _journal_bytes >= std::max(_snapshot_bytes, min_journal_bytes)) co_await compact(journal_sound);
   else co_await append_to_journal(_store.saved_changes());
   _snapshot_due = false;
   _covered = covers;
@@ -211,17 +223,21 @@ task<void> config_file::save() {
 task<void> config_file::fold_journal() {
   auto guard = co_await _mutex.lock();
   if (!_journal && !_snapshot_due) co_return;  // the snapshot is the whole configuration
+  const uint64_t covers = _requested;
+  const bool journal_sound = !_snapshot_due;
   _snapshot_due = true;
-  co_await write_snapshot(_store.saved_document());
+  co_await compact(journal_sound);
   _snapshot_due = false;
-  _covered = _requested;
+  _covered = covers;
 }
 
 task<void> config_file::clear() {
   auto guard = co_await _mutex.lock();
+  // The journal goes first, for good: replayed onto the empty file, an old one would bring
+  // back part of what is cleared.
+  co_await remove_journal();
   co_await write_snapshot("{}\n");
   _snapshot_due = true;  // the next save writes the store's configuration whole
-  _covered = _requested;
 }
 
 }  // namespace pcn::api

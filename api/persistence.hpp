@@ -11,8 +11,12 @@
 // saved together by the next one (group commit).
 //
 // A journal line holds whole cubes (and the whole attachment list), never differences: the
-// last line naming a cube decides it. Replaying a journal onto the snapshot written from it
-// (a stop between the rename and the removal) therefore changes nothing.
+// last line naming a cube decides it. A snapshot is taken together with a last line of the
+// changes since the previous one, so the journal ends where the snapshot starts: replaying
+// it onto that snapshot (a stop between the rename and the removal) changes nothing. After
+// a failed append (the journal may end in a torn line) nothing more is appended, and the
+// next save writes a snapshot. Either way the save that removes a journal is acknowledged
+// only once the removal is on disk.
 //
 // At start the snapshot is read and the journal replayed onto it. A last line without its
 // newline was being written when the daemon stopped: never acknowledged, it is dropped. A
@@ -55,6 +59,8 @@ class config_file {
 
  private:
   task<void> write_snapshot(const std::string& text);
+  // A snapshot of the store; the journal (brought to the same state first, when sound) goes.
+  task<void> compact(bool journal_sound);
   task<void> append_to_journal(const std::string& record);
   task<void> remove_journal();
 

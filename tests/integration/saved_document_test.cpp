@@ -126,6 +126,14 @@ TEST(config_file, saves_to_the_journal_and_reads_it_back) {
 
     api::config_file reader(store, path);
     EXPECT_EQ(reader.read(), json::value(store.dump()));
+    // A journal that outgrows its snapshot (and 64 KiB) is folded into a new one.
+    for (int i = 0; i < 600 && std::filesystem::file_size(path) == empty.size(); ++i) {
+      co_await store.change(a_action, schema::method::patch, json::string(i % 2 ? "FORWARD" : "DROP"));
+      co_await saved.save();
+    }
+    EXPECT_NE(file_text(path), empty) << "the journal was never folded into the snapshot";
+    EXPECT_FALSE(std::filesystem::exists(saved.journal_path())) << "the journal outlived its folding";
+    EXPECT_EQ(reader.read(), json::value(store.dump()));
     // A line cut short by a stop, never acknowledged, is dropped.
     std::ofstream(saved.journal_path(), std::ios::app) << R"({"cubes":{"a":null)";
     EXPECT_EQ(reader.read(), json::value(store.dump()));
@@ -158,6 +166,9 @@ TEST(config_file, names_the_journal_line_that_is_wrong) {
   std::ofstream(saved.journal_path(), std::ios::trunc)
       << R"({"cubes":{"c":{"name":"c"},"a":null}})" << "\n" << R"({"cubes":{"b":{"name":"b"}},"attachments":[{"cube":"c"}]})" << "\n";
   EXPECT_EQ(saved.read(), json::parse(R"({"cubes": [{"name": "b"}, {"name": "c"}], "attachments": [{"cube": "c"}]})"));
+  // What load() refuses in a snapshot, replaying must not hide by merging names.
+  std::ofstream(path, std::ios::trunc) << R"({"cubes": [{"name": "a"}, {"name": "a"}]})" << "\n";
+  EXPECT_EQ(error_of("{}\n"), saved.journal_path() + ": the snapshot it continues has cube a twice");
   // Changes to a configuration that is not there: an error, not an empty start.
   std::filesystem::remove(path);
   EXPECT_EQ(error_of("{}\n"), saved.journal_path() + " holds changes, but " + path + ", the configuration they change, is missing or empty");
