@@ -61,23 +61,6 @@ uint32_t pinned_map_id(const std::string& path) {
   return bpf_obj_get_info_by_fd(fd.get(), &info, &len) == 0 ? info.id : 0;
 }
 
-// Whether the program with this id uses the map with that id. An entry program found on a
-// netdev belongs to this datapath only if it uses this pin root's patch panel: another
-// datapath (another pin root: a test, a second daemon) may share the network namespace.
-bool program_uses_map(uint32_t prog_id, uint32_t map_id) {
-  if (map_id == 0) return false;
-  unique_fd fd(bpf_prog_get_fd_by_id(prog_id));
-  if (!fd) return false;
-  uint32_t ids[64]{};
-  bpf_prog_info info{};
-  info.nr_map_ids = std::size(ids);
-  info.map_ids = reinterpret_cast<uintptr_t>(ids);
-  uint32_t len = sizeof info;
-  if (bpf_obj_get_info_by_fd(fd.get(), &info, &len) != 0) return false;
-  uint32_t n = std::min<uint32_t>(info.nr_map_ids, std::size(ids));
-  return std::find(ids, ids + n, map_id) != ids + n;
-}
-
 // What re-adoption needs to know of a loaded program: its tag (the kernel's hash of its
 // instructions, which leaves maps and constants out: the same tag is the same code) and
 // the ids of the maps it uses.
@@ -97,6 +80,16 @@ std::optional<program_facts> facts_of(int prog_fd) {
   std::copy(std::begin(info.tag), std::end(info.tag), f.tag.begin());
   f.map_ids.assign(ids, ids + std::min<uint32_t>(info.nr_map_ids, std::size(ids)));
   return f;
+}
+
+// Whether the program with this id uses the map with that id. An entry program found on a
+// netdev belongs to this datapath only if it uses this pin root's patch panel: another
+// datapath (another pin root: a test, a second daemon) may share the network namespace.
+bool program_uses_map(uint32_t prog_id, uint32_t map_id) {
+  if (map_id == 0) return false;
+  unique_fd fd(bpf_prog_get_fd_by_id(prog_id));
+  auto facts = fd ? facts_of(fd.get()) : std::nullopt;
+  return facts && std::find(facts->map_ids.begin(), facts->map_ids.end(), map_id) != facts->map_ids.end();
 }
 
 // The .rodata a program was loaded with (its load-time constants); empty when none is found.
