@@ -209,13 +209,7 @@ task<void> config_file::save() {
   auto guard = co_await _mutex.lock();
   if (_covered >= mine) co_return;  // a save that started after this call covered it
   const uint64_t covers = _requested;
-  const bool journal_sound = !_snapshot_due;
-  // Until this save is complete: after a failure the journal may end in a torn line, and the
-  // store took its changes as saved; only a whole snapshot is sure again.
-  _snapshot_due = true;
-  if (!journal_sound || _journal_bytes >= std::max(_snapshot_bytes, min_journal_bytes)) co_await compact(journal_sound);
-  else co_await append_to_journal(_store.saved_changes());
-  _snapshot_due = false;
+  co_await save_locked(_journal_bytes >= std::max(_snapshot_bytes, min_journal_bytes));
   _covered = covers;
   ++_saves;
 }
@@ -224,11 +218,18 @@ task<void> config_file::fold_journal() {
   auto guard = co_await _mutex.lock();
   if (!_journal && !_snapshot_due) co_return;  // the snapshot is the whole configuration
   const uint64_t covers = _requested;
-  const bool journal_sound = !_snapshot_due;
-  _snapshot_due = true;
-  co_await compact(journal_sound);
-  _snapshot_due = false;
+  co_await save_locked(true);
   _covered = covers;
+}
+
+task<void> config_file::save_locked(bool snapshot) {
+  const bool journal_sound = !_snapshot_due;
+  // Until this save is complete: after a failure the journal may end in a torn line, and the
+  // store took its changes as saved; only a whole snapshot is sure again.
+  _snapshot_due = true;
+  if (snapshot || !journal_sound) co_await compact(journal_sound);
+  else co_await append_to_journal(_store.saved_changes());
+  _snapshot_due = false;
 }
 
 task<void> config_file::clear() {

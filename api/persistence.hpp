@@ -58,6 +58,8 @@ class config_file {
   std::string journal_path() const { return _path + ".journal"; }
 
  private:
+  // A save under the mutex: a line in the journal, or a snapshot when asked or due.
+  task<void> save_locked(bool snapshot);
   task<void> write_snapshot(const std::string& text);
   // A snapshot of the store; the journal (brought to the same state first, when sound) goes.
   task<void> compact(bool journal_sound);
