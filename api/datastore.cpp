@@ -28,18 +28,17 @@ struct datastore::cube_record {
   std::map<std::string, std::string> port_uuids;
   std::unique_ptr<managed_cube> control;
   async_mutex mutex;
-  // Its element of the saved document (indented as there) and what it was made from: the
-  // versions of its configuration and of the leaves the framework owns (log level, ports
-  // and their peers).
+  // What the saved document shows of it changes only with these: the version of its
+  // configuration and that of the leaves the framework owns (log level, ports, peers).
+  using version_pair = std::pair<uint64_t, uint64_t>;
+  version_pair versions() const { return {config_version, control->fastpath().framework_state_version()}; }
+  // Its element of the saved document (indented as there) and the versions it was made from.
   struct saved_part {
-    uint64_t config_version;
-    uint64_t framework_state_version;
+    version_pair versions;
     std::string text;
   };
   mutable std::optional<saved_part> saved;
-  // The versions of its configuration and framework state the last save had (either kind).
-  std::optional<std::pair<uint64_t, uint64_t>> last_saved;
-  std::pair<uint64_t, uint64_t> versions() const { return {config_version, control->fastpath().framework_state_version()}; }
+  std::optional<version_pair> last_saved;  // what the last save had (either kind)
 };
 
 namespace {
@@ -518,10 +517,10 @@ std::string datastore::saved_document() {
   _saved_cubes.clear();
   for (const auto& [name, r] : _cubes) {
     const auto versions = r->versions();
-    if (!r->saved || r->saved->config_version != versions.first || r->saved->framework_state_version != versions.second) {
+    if (!r->saved || r->saved->versions != versions) {
       std::string text;
       yaml_json::append_pretty_json(text, dump_entry(*r), 4);
-      r->saved = cube_record::saved_part{versions.first, versions.second, std::move(text)};
+      r->saved = cube_record::saved_part{versions, std::move(text)};
     }
     cubes.push_back(&r->saved->text);
     r->last_saved = versions;
