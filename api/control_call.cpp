@@ -2,6 +2,7 @@
 
 #include "api/schema/error.hpp"
 #include "base/log.hpp"
+#include "dataplane/datapath.hpp"
 #include "dataplane/types.hpp"
 #include "reactor/engine.hpp"
 
@@ -33,6 +34,25 @@ task<response> control_call(std::function<task<response>()> handler) {
     out = error_for_current_exception();
   }
   co_return out;
+}
+
+namespace {
+
+// The functions handed to on_shard are named variables, moved: GCC 12 destroys a lambda
+// temporary in a co_await expression twice.
+task<void> load_on_home_shard(unsigned place, std::span<dataplane::bpf_object_file> objects) {
+  auto load = [objects] {
+    for (auto& o : objects) o.load();
+  };
+  static_assert(control_shard == 0, "homes are the shards after the control shard");
+  co_await on_shard(1 + place, std::move(load));
+}
+
+}  // namespace
+
+void give_cubes_home_shards(dataplane::datapath& dp) {
+  unsigned shards = engine::instance().size();
+  if (shards > 1) dp.spread_program_loads(shards - 1, load_on_home_shard);
 }
 
 }  // namespace pcn::api

@@ -8,6 +8,10 @@
 #include "api/http.hpp"
 #include "reactor/task.hpp"
 
+namespace pcn::dataplane {
+class datapath;
+}
+
 namespace pcn::api {
 
 inline constexpr unsigned control_shard = 0;
@@ -16,5 +20,10 @@ task<response> control_call(std::function<task<response>()> handler);
 
 // The same mapping, for handlers that run where they are.
 response error_for_current_exception();
+
+// Cubes' homes are the shards but the control shard (with one shard, there are none): each
+// cube's programs are loaded on its home shard (datapath::spread_program_loads), so that
+// creating different cubes proceeds in parallel while the control shard goes on.
+void give_cubes_home_shards(dataplane::datapath& dp);
 
 }  // namespace pcn::api

@@ -10,6 +10,7 @@
 #include "api/schema/error.hpp"
 #include "api/schema/validate.hpp"
 #include "cli/yaml_json.hpp"
+#include "reactor/when_all.hpp"
 
 namespace pcn::api {
 
@@ -349,6 +350,9 @@ task<void> datastore::create_cube(const service_entry& service, const std::strin
   } catch (const topology_error& e) {
     rethrow_as_request_error(e);
   }
+  // Loaded elsewhere when the datapath spreads program loads: other requests go on here.
+  // Not in _cubes meanwhile, so nothing else reaches it; the name is held by the datapath.
+  co_await r->control->fastpath().load_programs();
   cube_record& stored = *r;
   _cubes.emplace(name, std::move(r));
   std::exception_ptr failure;
@@ -565,6 +569,47 @@ std::string datastore::saved_changes() {
   return record.empty() ? std::string() : json::serialize(record) + "\n";
 }
 
+// Cubes a load() creates at once when their programs load elsewhere: this shard builds the
+// next ones (maps, configuration) while the others verify and load programs.
+constexpr unsigned creations_at_once = 4;
+
+struct datastore::creation_run {
+  creation_run(const std::vector<planned_cube>& p, std::vector<std::string>& c) : plan(p), created(c) {}
+  const std::vector<planned_cube>& plan;
+  std::vector<std::string>& created;
+  size_t next = 0;
+  std::exception_ptr failure;  // the first; no cube is started after it
+  std::string failing;
+};
+
+task<void> datastore::create_all(const std::vector<planned_cube>& plan, std::vector<std::string>& created, std::string& failing) {
+  creation_run run(plan, created);
+  unsigned width = _datapath.defers_program_loads() ? creations_at_once : 1;
+  std::vector<task<void>> creators;
+  for (unsigned i = 0; i < width; ++i) creators.push_back(create_some(run));
+  co_await when_all(std::move(creators));
+  if (run.failure) {
+    failing = run.failing;
+    std::rethrow_exception(run.failure);
+  }
+}
+
+// Creates the next cube of the plan until none is left or one failed.
+task<void> datastore::create_some(creation_run& run) {
+  while (run.next < run.plan.size() && !run.failure) {
+    const planned_cube& p = run.plan[run.next++];
+    try {
+      co_await create_cube(*p.service, p.name, p.config);
+      run.created.push_back(p.name);
+    } catch (...) {
+      if (!run.failure) {
+        run.failure = std::current_exception();
+        run.failing = "cube " + p.name;
+      }
+    }
+  }
+}
+
 task<void> datastore::load(const json::value& document) {
   if (!document.is_object()) throw request_error(400, "", "a topology document is an object with \"cubes\"");
   const json::object& doc = document.get_object();
@@ -573,13 +618,7 @@ task<void> datastore::load(const json::value& document) {
       throw request_error(400, std::string(k), "unknown member (allowed: cubes, connections, attachments)");
 
   // Validate everything before creating anything.
-  struct planned {
-    const service_entry* service;
-    std::string name;
-    json::value config;  // without peers
-    std::vector<std::pair<std::string, std::string>> peers;  // port, peer
-  };
-  std::vector<planned> plan;
+  std::vector<planned_cube> plan;
   std::vector<schema::problem> problems;
   size_t conflicts = 0;  // cubes that exist already: a 409 when nothing else is wrong
   std::set<std::string> names;
@@ -608,7 +647,7 @@ task<void> datastore::load(const json::value& document) {
     }
     body.erase("service-name");
     body.erase("uuid");
-    planned p{s, name, nullptr, {}};
+    planned_cube p{s, name, nullptr, {}};
     if (auto* ports = body.if_contains("ports"); ports && ports->is_array())
       for (auto& e : ports->get_array())
         if (e.is_object())
@@ -635,11 +674,7 @@ task<void> datastore::load(const json::value& document) {
   std::string failing;
   _loading = true;
   try {
-    for (const auto& p : plan) {
-      failing = "cube " + p.name;
-      co_await create_cube(*p.service, p.name, p.config);
-      created.push_back(p.name);
-    }
+    co_await create_all(plan, created, failing);
     for (const auto& p : plan) {
       auto* standard = dynamic_cast<dataplane::cube*>(&record(p.name).control->fastpath());
       for (const auto& [port, peer] : p.peers) {

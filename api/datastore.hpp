@@ -123,6 +123,16 @@ class datastore {
   task<void> committed();
   task<void> remove_cube(const std::string& name);
   task<std::vector<async_mutex::guard>> lock_cubes(std::vector<std::string> names);
+  // load(): a cube of the document, validated, its peers set apart for after every cube exists.
+  struct planned_cube {
+    const service_entry* service;
+    std::string name;
+    json::value config;  // without peers
+    std::vector<std::pair<std::string, std::string>> peers;  // port, peer
+  };
+  struct creation_run;
+  task<void> create_all(const std::vector<planned_cube>& plan, std::vector<std::string>& created, std::string& failing);
+  task<void> create_some(creation_run& run);
 
   dataplane::datapath& _datapath;
   std::map<std::string, std::unique_ptr<service_entry>, std::less<>> _services;

@@ -13,6 +13,7 @@
 #include <memory>
 #include <vector>
 
+#include "api/control_call.hpp"
 #include "api/datastore.hpp"
 #include "api/trace_routes.hpp"
 #include "api/framework_routes.hpp"
@@ -145,6 +146,7 @@ task<int> run_daemon(const options& opts, signal_waiter& signals) {
   slow_options.busy_poll = std::chrono::microseconds(opts.slowpath_busy_poll_us);
   slowpath::slow_path slow(dp, slow_options);
   api::datastore store(dp);
+  api::give_cubes_home_shards(dp);
   dataplane::trace_hub traces(dp);
   slow.set_trace_listener([&traces](const pcn_trace_event& e) { traces.on_event(e); });
   store.before_cube_removal([&slow](const dataplane::cube_base& c) { return slow.retire(c); });

@@ -5,6 +5,7 @@
 #include <cstring>
 #include <optional>
 #include <set>
+#include <stdexcept>
 
 #include "dataplane/datapath.hpp"
 #include "slowpath/packet.hpp"
@@ -84,8 +85,14 @@ cube_base::cube_base(datapath& dp, cube_options options, unsigned directions)
   if (!image.data) throw topology_error(topology_error::kind::invalid, "cube " + _name + ": the service has no " + std::string(to_string(family())) + " fast path");
   _slots = dp.register_cube(*this, directions);
   try {
-    for (uint8_t d = 0; d < _slots.size(); ++d) _instances.push_back(load_instance(d));
-    for (uint8_t d = 0; d < _slots.size(); ++d) install(_instances[d], d);
+    if (dp.defers_program_loads()) {  // the programs follow in load_programs()
+      _home = dp.take_load_place();
+      for (uint8_t d = 0; d < _slots.size(); ++d) _instances.push_back(load_maps(d));
+      _programs_pending = true;
+    } else {
+      for (uint8_t d = 0; d < _slots.size(); ++d) _instances.push_back(load_instance(d));
+      for (uint8_t d = 0; d < _slots.size(); ++d) install(_instances[d], d);
+    }
   } catch (...) {
     dp.unregister_cube(*this);
     throw;
@@ -94,8 +101,8 @@ cube_base::cube_base(datapath& dp, cube_options options, unsigned directions)
 
 cube_base::~cube_base() { _datapath->unregister_cube(*this); }
 
-bpf_object_file cube_base::load_object(elf_image image, const std::string& tag, const std::vector<load_constant>& constants,
-                                       const bpf_object_file* share_maps_with, uint8_t direction) const {
+bpf_object_file cube_base::prepare_object(elf_image image, const std::string& tag, const std::vector<load_constant>& constants,
+                                          const bpf_object_file* share_maps_with, uint8_t direction) const {
   bpf_object_file object(_name + tag, image);
   object.set_constant("pcn_cube_slot", slot());
   object.set_constant("pcn_log_level", fast_path_level(_log_level));
@@ -112,8 +119,42 @@ bpf_object_file cube_base::load_object(elf_image image, const std::string& tag, 
     else if (map == ucubes_map && direction == PCN_EGRESS) object.pin_map(map, dir + "/egress/" + map);
     else object.pin_map(map, dir + tag + "/" + map);
   }
+  return object;
+}
+
+bpf_object_file cube_base::load_object(elf_image image, const std::string& tag, const std::vector<load_constant>& constants,
+                                       const bpf_object_file* share_maps_with, uint8_t direction) const {
+  bpf_object_file object = prepare_object(image, tag, constants, share_maps_with, direction);
   object.load();
   return object;
+}
+
+cube_base::instance cube_base::load_maps(uint8_t direction) const {
+  const elf_image& image = family() == hook_family::xdp ? _code.xdp : _code.tc;
+  instance in{prepare_object(image, "", _constants, nullptr, direction), {}};
+  for (const auto& program : in.object.program_names()) in.object.set_autoload(program, false);
+  in.object.load();
+  return in;
+}
+
+task<void> cube_base::load_programs() {
+  if (!_programs_pending) co_return;
+  // Prepared here (the constants as they are now, the maps of the maps-only objects),
+  // loaded at the home place, installed here.
+  const elf_image& image = family() == hook_family::xdp ? _code.xdp : _code.tc;
+  std::vector<bpf_object_file> objects;
+  for (uint8_t d = 0; d < _slots.size(); ++d) objects.push_back(prepare_object(image, "", _constants, &_instances[d].object, d));
+  co_await _datapath->load_objects(_home, objects);
+  if (!_programs_pending) co_return;  // reload() loaded them meanwhile, with what is current now
+  std::vector<instance> loaded(objects.size());
+  for (size_t d = 0; d < objects.size(); ++d) loaded[d].object = std::move(objects[d]);
+  for (uint8_t d = 0; d < _slots.size(); ++d) install(loaded[d], d);
+  std::swap(loaded, _instances);
+  _programs_pending = false;
+}
+
+void cube_base::require_programs() const {
+  if (_programs_pending) throw std::logic_error("cube " + _name + ": its programs are not loaded yet (load_programs())");
 }
 
 // Loads a variant's object for one direction, sharing the maps of `main` (that
@@ -160,6 +201,7 @@ void cube_base::install(const instance& in, uint8_t direction) {
 }
 
 int cube_base::master_fd(uint8_t direction) const {
+  require_programs();
   const instance& in = _instances.at(direction < _instances.size() ? direction : 0);
   if (auto it = _ucube_variants.find(0); it != _ucube_variants.end()) return in.variants.at(0).program_fd(it->second.program);
   return in.object.program_fd(master_program);
@@ -167,7 +209,10 @@ int cube_base::master_fd(uint8_t direction) const {
 
 int cube_base::map_fd(std::string_view map) const { return _instances.front().object.map_fd(map); }
 
-int cube_base::program_fd(std::string_view program) const { return _instances.front().object.program_fd(program); }
+int cube_base::program_fd(std::string_view program) const {
+  require_programs();
+  return _instances.front().object.program_fd(program);
+}
 
 slowpath::packet cube_base::new_packet(std::span<const uint8_t> frame) const {
   return _datapath->require_packet_io().allocate(frame);
@@ -192,6 +237,7 @@ void cube_base::reload() {
   for (uint8_t d = 0; d < _slots.size(); ++d) fresh.push_back(load_instance(d));
   for (uint8_t d = 0; d < _slots.size(); ++d) install(fresh[d], d);
   std::swap(fresh, _instances);
+  _programs_pending = false;
 }
 
 template <typename T>
@@ -212,17 +258,23 @@ void cube_base::set_next_hops(const std::array<pcn_hop, 2>& hops) { reload_with(
 void cube_base::set_log_level(log::level level) {
   if (level == _log_level) return;
   log::level previous = _log_level;
-  uint32_t before = verified_instructions(master_fd());
+  bool had_programs = !_programs_pending;
+  uint32_t before = had_programs ? verified_instructions(master_fd()) : 0;
   reload_with(_log_level, level);
   framework_state_changed();
   // Messages below the level are gone from the programs: show what that saved.
-  log::info("cube {}: log level {} -> {}: master μcube {} -> {} instructions", _name, log::to_string(previous),
-            log::to_string(level), before, verified_instructions(master_fd()));
+  uint32_t after = verified_instructions(master_fd());
+  if (had_programs)
+    log::info("cube {}: log level {} -> {}: master μcube {} -> {} instructions", _name, log::to_string(previous),
+              log::to_string(level), before, after);
+  else
+    log::info("cube {}: log level {} -> {}: master μcube of {} instructions", _name, log::to_string(previous), log::to_string(level), after);
 }
 
 void cube_base::replace_ucube(unsigned index, elf_image image, const std::string& program, std::vector<load_constant> constants) {
   if (index >= PCN_MAX_UCUBES) throw topology_error(topology_error::kind::invalid, _name + ": no μcube index " + std::to_string(index));
   ucube_variant v{image, program, std::move(constants)};
+  if (_programs_pending) reload();  // the rest of the code first: install() wants it
   std::vector<bpf_object_file> loaded;  // per direction; then the objects they replace
   for (uint8_t d = 0; d < _instances.size(); ++d) {
     loaded.push_back(load_variant(index, v, _instances[d].object, d));

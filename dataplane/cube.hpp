@@ -142,6 +142,16 @@ class cube_base {
   // are compiled out); maps and wiring are kept, the switch is atomic.
   void set_log_level(log::level level);
 
+  // A cube constructed while the datapath spreads program loads (datapath::
+  // spread_program_loads) has its maps but no programs yet: this loads them at the cube's
+  // home place and puts them in the panel. The framework awaits it before the cube gets
+  // ports or configuration; until then master_fd() and program_fd() throw. Nothing to do
+  // (it returns at once) for a cube loaded by its constructor, or reloaded since.
+  task<void> load_programs();
+  bool programs_loaded() const noexcept { return !_programs_pending; }
+  // Where load_programs() loads (a place of datapath::spread_program_loads; 0 otherwise).
+  unsigned home() const noexcept { return _home; }
+
   // A service constant for the next reload(); reload() applies them all atomically.
   template <typename T>
   void set_constant(std::string name, const T& value) {
@@ -219,8 +229,14 @@ class cube_base {
   };
 
   void stage_constant(load_constant c);
+  // An object opened with every constant set and every map pinned or shared: ready to load.
+  bpf_object_file prepare_object(elf_image image, const std::string& tag, const std::vector<load_constant>& constants,
+                                 const bpf_object_file* share_maps_with, uint8_t direction) const;
   bpf_object_file load_object(elf_image image, const std::string& tag, const std::vector<load_constant>& constants,
                               const bpf_object_file* share_maps_with, uint8_t direction) const;
+  // The code for one direction with its maps created (or reused) and no program loaded.
+  instance load_maps(uint8_t direction) const;
+  void require_programs() const;
   bpf_object_file load_variant(unsigned index, const ucube_variant& v, const bpf_object_file& main, uint8_t direction) const;
   instance load_instance(uint8_t direction) const;
   void install(const instance& in, uint8_t direction);
@@ -242,6 +258,8 @@ class cube_base {
   std::array<pcn_hop, 2> _next_hops{};  // [PCN_INGRESS], [PCN_EGRESS]
   std::vector<instance> _instances;     // per direction, as _slots
   std::map<unsigned, ucube_variant> _ucube_variants;  // replaced μcubes, by index
+  bool _programs_pending = false;  // _instances hold maps only, until load_programs()
+  unsigned _home = 0;
   slowpath_counters _slowpath;  // the userspace half; slowpath_stats() adds the kernel's
   uint64_t _framework_state_version = 0;
 };

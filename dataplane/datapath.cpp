@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <iterator>
 #include <optional>
+#include <stdexcept>
 #include <system_error>
 #include <vector>
 
@@ -688,6 +689,27 @@ void datapath::change_traces(const std::string& target, std::map<std::string, pc
     }
     throw;
   }
+}
+
+void datapath::spread_program_loads(unsigned places, object_loader loader) {
+  if (places > 0 && !loader) throw std::invalid_argument("datapath: spreading program loads needs a loader");
+  _load_places = places;
+  _next_load_place = 0;
+  _loader = std::move(loader);
+}
+
+unsigned datapath::take_load_place() noexcept {
+  unsigned place = _next_load_place;
+  _next_load_place = (_next_load_place + 1) % std::max(_load_places, 1u);
+  return place;
+}
+
+task<void> datapath::load_objects(unsigned place, std::span<bpf_object_file> objects) {
+  if (!_loader) {  // loads stopped being spread since the cube was made: load here
+    for (auto& o : objects) o.load();
+    co_return;
+  }
+  co_await _loader(place, objects);
 }
 
 // Reloads every cube with or without its hop reports (atomically, state kept).

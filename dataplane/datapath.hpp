@@ -15,6 +15,7 @@
 #include <memory>
 #include <optional>
 #include <set>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -96,6 +97,17 @@ class datapath {
   // object of the framework's own that declares them.
   int framework_map_fd(std::string_view map) const;
   bool is_framework_map(std::string_view map) const;
+
+  // ---- where cubes' programs are loaded ----
+  // Loading a cube's programs (the verifier's work) is most of what creating it costs. By
+  // default a cube's constructor loads them. Once loads are spread over `places` (> 0)
+  // places through `loader`, a constructor creates the cube's maps only (the service may
+  // write them at once) and takes the next place in turn as its home; the programs follow
+  // in cube_base::load_programs(), which prepares them here and has the loader load them
+  // there (the daemon's other shards, in parallel with this one), then installs them here.
+  using object_loader = std::function<task<void>(unsigned place, std::span<bpf_object_file> objects)>;
+  void spread_program_loads(unsigned places, object_loader loader);
+  bool defers_program_loads() const noexcept { return _load_places > 0; }
 
   // ---- packet trace ----
   // Traces the packets that enter through a netdev (its entry programs: ingress, and egress
@@ -254,6 +266,9 @@ class datapath {
                     const pcn_trace_filter& trace);
   void detach_entry(int ifindex, const hook_state& state, tc_direction direction);
   void set_trace_hops(bool on);
+  // A deferring cube's home, in turn; and its objects loaded there (see spread_program_loads).
+  unsigned take_load_place() noexcept;
+  task<void> load_objects(unsigned place, std::span<bpf_object_file> objects);
   void change_traces(const std::string& target, std::map<std::string, pcn_trace_filter, std::less<>> traces);
   struct trace_tap {  // the start of a cube port's trace (bpf/netdev.bpf.c, pcn_trace_tap)
     hook_family family;
@@ -282,6 +297,9 @@ class datapath {
   std::map<std::string, pcn_trace_filter, std::less<>> _traces;  // by netdev or "cube:port"
   std::map<std::string, trace_tap, std::less<>> _trace_taps;     // by "cube:port"
   bool _trace_hops = false;
+  unsigned _load_places = 0;  // spread_program_loads
+  unsigned _next_load_place = 0;
+  object_loader _loader;
 
   // What the kernel holds now (written by rewire, or found at start-up).
   std::map<std::pair<const cube_base*, uint16_t>, pcn_hop> _written_ports;

@@ -1,0 +1,201 @@
+// Cubes on home shards: with more than one shard, a cube's constructor creates its maps and
+// its programs are verified and loaded on its home shard (datapath::spread_program_loads,
+// api::give_cubes_home_shards), while the control shard goes on; a restore creates several
+// cubes at once that way. The cubes must then work like any other, and every failure must
+// leave nothing behind.
+#include <gtest/gtest.h>
+
+#include <boost/json/parse.hpp>
+#include <algorithm>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "api/control_call.hpp"
+#include "api/datastore.hpp"
+#include "cubes/builtin.hpp"
+#include "cubes/simpleforwarder/simpleforwarder.hpp"
+#include "cubes/transparenthelloworld/transparenthelloworld.hpp"
+#include "reactor/engine.hpp"
+#include "tests/integration/hub.hpp"
+#include "tests/support/netns.hpp"
+#include "tests/support/run.hpp"
+#include "tests/support/test_datapath.hpp"
+
+namespace pcn {
+namespace {
+
+namespace json = boost::json;
+using cubes::simpleforwarder;
+using cubes::transparenthelloworld;
+using dataplane::cube_type;
+using testing::netns;
+using testing::ping;
+using testing::veth_host;
+
+class home_shards : public ::testing::TestWithParam<cube_type> {};
+
+// What one load through the loader saw.
+struct recorded_load {
+  unsigned place;
+  unsigned shard;           // where the objects were loaded
+  size_t objects;           // one per direction of the cube
+  bool arrived_unloaded;    // prepared, not loaded, by the control shard
+  bool operator==(const recorded_load&) const = default;
+};
+
+// Loads at place n on shard n + 1, as api::give_cubes_home_shards does, and records it.
+dataplane::datapath::object_loader recording_loader(std::vector<recorded_load>& loads) {
+  return [&loads](unsigned place, std::span<dataplane::bpf_object_file> objects) -> task<void> {
+    auto load = [&loads, place, objects] {
+      bool unloaded = std::none_of(objects.begin(), objects.end(), [](const auto& o) { return o.loaded(); });
+      for (auto& o : objects) o.load();
+      loads.push_back({place, reactor::current().shard_id(), objects.size(), unloaded});
+    };
+    co_await on_shard(1 + place, std::move(load));
+  };
+}
+
+TEST_P(home_shards, programs_load_on_the_home_shard_and_the_cubes_forward) {
+  netns h1, h2;
+  veth_host a(h1, "10.93.0.1/24"), b(h2, "10.93.0.2/24");
+  testing::test_datapath dp;
+  std::vector<recorded_load> loads;
+  dp->spread_program_loads(2, recording_loader(loads));
+  ASSERT_TRUE(dp->defers_program_loads());
+
+  std::unique_ptr<simpleforwarder> sf;
+  std::unique_ptr<transparenthelloworld> t;
+  testing::run(
+      [&]() -> task<void> {
+        sf = std::make_unique<simpleforwarder>(*dp, "sf", GetParam());
+        t = std::make_unique<transparenthelloworld>(*dp, "t", GetParam());
+        // Maps only until load_programs(): the service may write them, nobody may run them.
+        EXPECT_FALSE(sf->programs_loaded());
+        EXPECT_THROW(sf->master_fd(), std::logic_error);
+        EXPECT_GE(sf->map_fd("cube_ports"), 0);
+        co_await sf->load_programs();
+        co_await t->load_programs();
+        co_await t->load_programs();  // loaded already: nothing to do
+      }(),
+      3);
+
+  EXPECT_EQ(sf->home(), 0u);
+  EXPECT_EQ(t->home(), 1u);
+  const std::vector<recorded_load> expected = {{0, 1, 1, true}, {1, 2, 2, true}};
+  EXPECT_EQ(loads, expected) << "a standard cube loads one object, a transparent cube one per direction";
+  EXPECT_TRUE(sf->programs_loaded());
+  EXPECT_GE(sf->master_fd(), 0);
+  EXPECT_NE(t->master_fd(PCN_INGRESS), t->master_fd(PCN_EGRESS));
+
+  testing::forward_between(*dp, *sf, a, b);
+  dp->attach(*t, "sf:p1", {});
+  EXPECT_TRUE(ping(h1, "10.93.0.2")) << "h1 -> h2, through sf and t";
+  EXPECT_TRUE(ping(h2, "10.93.0.1")) << "h2 -> h1";
+  EXPECT_GE(sf->find_port("p0")->counters().rx_packets, 6u);
+  t->set_ingress_action(transparenthelloworld::action::drop);
+  EXPECT_TRUE(testing::ping_fails(h2, "10.93.0.1")) << "t's ingress drops what enters sf through p1";
+}
+
+TEST_P(home_shards, a_reload_while_the_programs_load_elsewhere_wins) {
+  testing::test_datapath dp;
+  simpleforwarder* racing = nullptr;
+  int reloaded_master = -1;
+  // Reloads the cube (a new log level, inline) while its first programs are being loaded.
+  dp->spread_program_loads(1, [&](unsigned, std::span<dataplane::bpf_object_file> objects) -> task<void> {
+    racing->set_log_level(log::level::debug);
+    reloaded_master = racing->master_fd();
+    for (auto& o : objects) o.load();
+    co_return;
+  });
+  simpleforwarder sf(*dp, "sf", GetParam());
+  racing = &sf;
+  testing::run(sf.load_programs());
+  EXPECT_TRUE(sf.programs_loaded());
+  EXPECT_EQ(sf.master_fd(), reloaded_master) << "the reload's programs stay; the older load is dropped";
+  EXPECT_EQ(sf.log_level(), log::level::debug);
+}
+
+TEST_P(home_shards, a_load_that_fails_leaves_the_cube_without_programs_and_removable) {
+  testing::test_datapath dp;
+  dp->spread_program_loads(1, [](unsigned, std::span<dataplane::bpf_object_file>) -> task<void> {
+    throw dataplane::bpf_error("the verifier said no");
+    co_return;
+  });
+  auto sf = std::make_unique<simpleforwarder>(*dp, "sf", GetParam());
+  uint32_t slot = sf->slot();
+  std::string error;
+  testing::run([&]() -> task<void> {
+    try {
+      co_await sf->load_programs();
+    } catch (const dataplane::bpf_error& e) {
+      error = e.what();
+    }
+  }());
+  EXPECT_EQ(error, "the verifier said no");
+  EXPECT_FALSE(sf->programs_loaded());
+  sf.reset();
+  EXPECT_TRUE(dp->cubes().empty());
+  dp->spread_program_loads(0, {});  // loads by the constructor again
+  simpleforwarder next(*dp, "next", GetParam());
+  EXPECT_EQ(next.slot(), slot) << "the failed cube's slot is free again";
+  EXPECT_TRUE(next.programs_loaded());
+}
+
+// A chain of helloworld cubes c0..c(n-1), each port p1 the peer of the next one's p0;
+// `bad` (if any) gets a third port, which helloworld refuses while the cube is created.
+json::value chain_document(const std::string& prefix, int n, int bad = -1) {
+  json::array cubes;
+  for (int i = 0; i < n; ++i) {
+    json::array ports;
+    ports.push_back(json::object{{"name", "p0"}});
+    json::object p1{{"name", "p1"}};
+    if (i + 1 < n) p1["peer"] = prefix + std::to_string(i + 1) + ":p0";
+    ports.push_back(std::move(p1));
+    if (i == bad) ports.push_back(json::object{{"name", "p2"}});
+    cubes.push_back(json::object{{"service-name", "helloworld"}, {"name", prefix + std::to_string(i)}, {"ports", std::move(ports)}});
+  }
+  return json::object{{"cubes", std::move(cubes)}};
+}
+
+TEST(home_shards_restore, creates_cubes_at_once_on_their_shards_all_or_nothing) {
+  testing::test_datapath dp;
+  api::datastore store(*dp);
+  store.add_service(cubes::helloworld_service());
+  const json::value good = chain_document("c", 9), bad = chain_document("d", 9, 6);
+  std::string refusal;
+  testing::run(
+      [&]() -> task<void> {
+        api::give_cubes_home_shards(*dp);
+        co_await store.load(good);
+        try {
+          co_await store.load(bad);
+        } catch (const std::exception& e) {
+          refusal = e.what();
+        }
+      }(),
+      3);
+
+  ASSERT_TRUE(dp->defers_program_loads());
+  EXPECT_EQ(store.cube_names().size(), 9u) << "the second document left nothing behind";
+  EXPECT_EQ(dp->cubes().size(), 9u);
+  std::vector<unsigned> homes;
+  for (auto* c : dp->cubes()) {
+    EXPECT_TRUE(c->programs_loaded()) << c->name();
+    homes.push_back(c->home());
+  }
+  EXPECT_EQ(std::count(homes.begin(), homes.end(), 0u), std::count(homes.begin(), homes.end(), 1u) + 1)
+      << "nine cubes over two home shards, in turn";
+  auto* c3 = dynamic_cast<dataplane::cube*>(dp->find_cube("c3"));
+  ASSERT_NE(c3, nullptr);
+  EXPECT_EQ(c3->find_port("p0")->peer(), "c2:p1");
+  EXPECT_EQ(c3->find_port("p1")->peer(), "c4:p0");
+  EXPECT_NE(refusal.find("cube d6"), std::string::npos) << refusal;
+  EXPECT_NE(refusal.find("two ports already"), std::string::npos) << refusal;
+}
+
+INSTANTIATE_TEST_SUITE_P(types, home_shards, ::testing::Values(cube_type::xdp_drv, cube_type::xdp_skb, cube_type::tc), testing::type_name);
+
+}  // namespace
+}  // namespace pcn
