@@ -82,7 +82,8 @@ struct pcn_cube_stats {
   __u64 event_drops;      /* notifications and log messages lost (ring buffer full) */
 };
 
-/* Per-port counters, per CPU; userspace sums them. */
+/* Per-port counters of one CPU (cube_port_stats: a row of PCN_MAX_PORTS per CPU); userspace
+ * sums the rows. */
 struct pcn_port_stats {
   __u64 rx_packets;
   __u64 rx_bytes;

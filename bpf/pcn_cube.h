@@ -50,9 +50,14 @@ struct {
   __type(value, struct pcn_hop);
 } cube_ports SEC(".maps");
 
+/* Port counters, a row of PCN_MAX_PORTS per possible CPU: each CPU writes its own row, as
+ * in a per-CPU array, but the map is one allocation (a per-CPU array makes one per port,
+ * most of the cost of creating a cube) that userspace reads through mmap. The loader sizes
+ * it: PCN_MAX_PORTS times the possible CPUs. */
 struct {
-  __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+  __uint(type, BPF_MAP_TYPE_ARRAY);
   __uint(max_entries, PCN_MAX_PORTS);
+  __uint(map_flags, BPF_F_MMAPABLE);
   __type(key, __u32);
   __type(value, struct pcn_port_stats);
 } cube_port_stats SEC(".maps");
@@ -73,7 +78,9 @@ struct {
 } cube_ucubes SEC(".maps");
 
 static __always_inline void pcn_count(pcn_ctx* ctx, __u32 port, int tx) {
-  struct pcn_port_stats* s = bpf_map_lookup_elem(&cube_port_stats, &port);
+  if (port >= PCN_MAX_PORTS) return; /* not a port: it would count in another CPU's row */
+  __u32 key = bpf_get_smp_processor_id() * PCN_MAX_PORTS + port;
+  struct pcn_port_stats* s = bpf_map_lookup_elem(&cube_port_stats, &key);
   if (!s) return;
   __u32 len = pcn_packet_length(ctx);
   if (tx) {

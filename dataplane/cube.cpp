@@ -1,6 +1,7 @@
 #include "dataplane/cube.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <charconv>
 #include <cstring>
 #include <optional>
@@ -40,14 +41,18 @@ uint32_t fast_path_level(log::level l) { return static_cast<uint32_t>(l); }
 std::string port::path() const { return _owner->name() + ":" + _name; }
 
 port_counters port::counters() const {
-  auto stats = _owner->get_percpu_table<uint32_t, pcn_port_stats>(port_stats_map);
-  pcn_port_stats s = stats.sum(_index, [](pcn_port_stats& total, const pcn_port_stats& v) {
-    total.rx_packets += v.rx_packets;
-    total.rx_bytes += v.rx_bytes;
-    total.tx_packets += v.tx_packets;
-    total.tx_bytes += v.tx_bytes;
-  });
-  return {s.rx_packets, s.rx_bytes, s.tx_packets, s.tx_bytes};
+  // Each CPU's row, read in place while the fast path counts on.
+  auto read = [](__u64& counter) { return std::atomic_ref<__u64>(counter).load(std::memory_order_relaxed); };
+  const auto& rows = _owner->port_stats_rows();
+  port_counters total{};
+  for (size_t row = _index; row < rows.size(); row += PCN_MAX_PORTS) {
+    pcn_port_stats& s = rows[row];
+    total.rx_packets += read(s.rx_packets);
+    total.rx_bytes += read(s.rx_bytes);
+    total.tx_packets += read(s.tx_packets);
+    total.tx_bytes += read(s.tx_bytes);
+  }
+  return total;
 }
 
 task<void> port::send(slowpath::packet pkt, direction d) {
@@ -113,6 +118,7 @@ bpf_object_file cube_base::prepare_object(elf_image image, const std::string& ta
   for (const auto& c : constants) object.set_constant(c.name, c.value.data(), c.value.size());
   std::string dir = _datapath->cube_pin_dir(_name);
   for (const auto& map : object.map_names()) {
+    if (map == port_stats_map) object.set_max_entries(map, PCN_MAX_PORTS * detail::possible_cpus());
     if (_datapath->is_framework_map(map)) object.reuse_map(map, _datapath->framework_map_fd(map));
     else if (map.starts_with("public_")) object.pin_map(map, _datapath->public_pin_path(map));
     else if (auto fd = share_maps_with ? share_maps_with->find_map_fd(map) : std::nullopt) object.reuse_map(map, *fd);
@@ -208,6 +214,15 @@ int cube_base::master_fd(uint8_t direction) const {
 }
 
 int cube_base::map_fd(std::string_view map) const { return _instances.front().object.map_fd(map); }
+
+// Mapped at the first use: the map is the same kernel map for the cube's whole life
+// (reloads share it), and the mapping keeps it alive.
+const mapped_array<pcn_port_stats>& cube_base::port_stats_rows() const {
+  if (!_port_stats.mapped())
+    _port_stats = mapped_array<pcn_port_stats>(map_fd(port_stats_map), size_t{PCN_MAX_PORTS} * detail::possible_cpus(),
+                                               _name + "/" + std::string(port_stats_map));
+  return _port_stats;
+}
 
 int cube_base::program_fd(std::string_view program) const {
   require_programs();
@@ -347,7 +362,10 @@ void cube::remove_port(std::string_view name) {
   on_port_removed(**it);
   owner_datapath().port_removed(**it);
   // A later port at this index starts from zero.
-  get_percpu_table<uint32_t, pcn_port_stats>(port_stats_map).set_all((*it)->index(), pcn_port_stats{});
+  const auto& rows = port_stats_rows();
+  for (size_t row = (*it)->index(); row < rows.size(); row += PCN_MAX_PORTS)
+    for (__u64* counter : {&rows[row].rx_packets, &rows[row].rx_bytes, &rows[row].tx_packets, &rows[row].tx_bytes})
+      std::atomic_ref<__u64>(*counter).store(0, std::memory_order_relaxed);
   _ports.erase(it);
   framework_state_changed();
 }

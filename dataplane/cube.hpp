@@ -210,6 +210,8 @@ class cube_base {
   // directions: 1 for a standard cube, 2 for a transparent one (an instance each).
   cube_base(datapath& dp, cube_options options, unsigned directions);
   void framework_state_changed() noexcept { ++_framework_state_version; }
+  // cube_port_stats in place: a row of PCN_MAX_PORTS per possible CPU.
+  const mapped_array<pcn_port_stats>& port_stats_rows() const;
 
  private:
   friend class datapath;
@@ -237,6 +239,7 @@ class cube_base {
   // The code for one direction with its maps created (or reused) and no program loaded.
   instance load_maps(uint8_t direction) const;
   void require_programs() const;
+  friend class port;  // its counters are in the cube's port_stats_rows()
   bpf_object_file load_variant(unsigned index, const ucube_variant& v, const bpf_object_file& main, uint8_t direction) const;
   instance load_instance(uint8_t direction) const;
   void install(const instance& in, uint8_t direction);
@@ -258,6 +261,7 @@ class cube_base {
   std::array<pcn_hop, 2> _next_hops{};  // [PCN_INGRESS], [PCN_EGRESS]
   std::vector<instance> _instances;     // per direction, as _slots
   std::map<unsigned, ucube_variant> _ucube_variants;  // replaced μcubes, by index
+  mutable mapped_array<pcn_port_stats> _port_stats;  // cube_port_stats, in place
   bool _programs_pending = false;  // _instances hold maps only, until load_programs()
   unsigned _home = 0;
   slowpath_counters _slowpath;  // the userspace half; slowpath_stats() adds the kernel's

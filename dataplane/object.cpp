@@ -191,6 +191,13 @@ void bpf_object_file::reuse_map(std::string_view map, int fd) {
     throw bpf_error(_name + ": reuse map " + std::string(map) + ": " + errno_text(rc));
 }
 
+void bpf_object_file::set_max_entries(std::string_view map, uint32_t entries) {
+  bpf_map* m = find_map(map);
+  if (!m) throw bpf_error(_name + ": no map named " + std::string(map));
+  if (int rc = bpf_map__set_max_entries(m, entries); rc != 0)
+    throw bpf_error(_name + ": cannot size map " + std::string(map) + ": " + errno_text(rc));
+}
+
 void bpf_object_file::set_autoload(std::string_view program, bool load) {
   bpf_program* p = bpf_object__find_program_by_name(_object, std::string(program).c_str());
   if (!p) throw bpf_error(_name + ": no program named " + std::string(program));

@@ -78,6 +78,8 @@ class bpf_object_file {
   // Before load: the map will be this existing map instead of a new one.
   void reuse_map(std::string_view map, int fd);
 
+  // Before load: the map's size, instead of the one its definition gives.
+  void set_max_entries(std::string_view map, uint32_t entries);
   // Before load: whether the program is loaded at all (all are, by default).
   void set_autoload(std::string_view program, bool load);
 

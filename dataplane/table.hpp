@@ -1,10 +1,13 @@
 #pragma once
-// Typed views of BPF maps for control planes: table<K, V> for hash/array/LPM maps and
-// percpu_table<K, V> for per-CPU ones (one value per possible CPU, summed on request).
+// Typed views of BPF maps for control planes: table<K, V> for hash/array/LPM maps,
+// percpu_table<K, V> for per-CPU ones (one value per possible CPU, summed on request), and
+// mapped_array<V> for an mmapable array read and written in place.
 // A table does not own the map's fd: the cube (or framework) that loaded it does.
 // Errors throw std::system_error naming the map and the operation.
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <optional>
@@ -134,6 +137,45 @@ class percpu_table {
  private:
   int _fd;
   std::string _name;
+};
+
+// An array map made with BPF_F_MMAPABLE, mapped into this process: its values are read and
+// written in place, without a system call. The mapping keeps the map alive; the fd is not
+// owned. Values the fast path changes concurrently are best read with std::atomic_ref.
+template <typename V>
+class mapped_array {
+  static_assert(std::is_trivially_copyable_v<V> && sizeof(V) % 8 == 0, "array values are laid out 8 bytes apart: pad the value type");
+
+ public:
+  mapped_array() noexcept = default;
+  // Maps the first `entries` values of the map.
+  mapped_array(int fd, size_t entries, const std::string& name) : _entries(entries) {
+    long page = ::sysconf(_SC_PAGESIZE);
+    _bytes = (entries * sizeof(V) + page - 1) / page * page;
+    void* p = ::mmap(nullptr, _bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (p == MAP_FAILED) detail::map_failure(name, "mmap", errno);
+    _values = static_cast<V*>(p);
+  }
+  ~mapped_array() {
+    if (_values) ::munmap(_values, _bytes);
+  }
+  mapped_array(mapped_array&& o) noexcept
+      : _values(std::exchange(o._values, nullptr)), _entries(std::exchange(o._entries, 0)), _bytes(std::exchange(o._bytes, 0)) {}
+  mapped_array& operator=(mapped_array&& o) noexcept {
+    std::swap(_values, o._values);
+    std::swap(_entries, o._entries);
+    std::swap(_bytes, o._bytes);
+    return *this;
+  }
+
+  bool mapped() const noexcept { return _values != nullptr; }
+  size_t size() const noexcept { return _entries; }
+  V& operator[](size_t i) const noexcept { return _values[i]; }
+
+ private:
+  V* _values = nullptr;
+  size_t _entries = 0;
+  size_t _bytes = 0;
 };
 
 }  // namespace pcn::dataplane

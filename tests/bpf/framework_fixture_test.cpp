@@ -2,6 +2,7 @@
 // and counters, metadata reset on netdev entry, the order of transparent chains on
 // netdevs and cube ports, cube-to-cube links, and BPF_PROG_TEST_RUN's repeat mode.
 #include <gtest/gtest.h>
+#include <sched.h>
 
 #include "cubes/simpleforwarder/simpleforwarder.hpp"
 #include "tests/bpf/fixture.hpp"
@@ -379,6 +380,39 @@ TEST_P(framework, repeat_mode_counts_every_run_and_reports_ns_per_packet) {
   EXPECT_EQ(in.rx_packets, repeat);
   EXPECT_EQ(in.rx_bytes, repeat * frame.size());
   EXPECT_EQ(out.tx_packets, repeat);
+}
+
+// Port counters: each CPU counts in a row of its own, userspace sums the rows; a port
+// removed leaves nothing for the next port at its index.
+TEST_P(framework, port_counters_sum_every_cpu_and_start_from_zero_for_a_new_port) {
+  const auto& a = veth();
+  const auto& b = veth();
+  simpleforwarder sf(dp(), "sf", type());
+  forward_between(sf, a, b, false);
+  bytes frame = frames::udp_a_to_b();
+  cpu_set_t before;
+  ASSERT_EQ(::sched_getaffinity(0, sizeof before, &before), 0);
+  unsigned cpus = 0;
+  for (int cpu = 0; cpu < CPU_SETSIZE && cpus < 4; ++cpu) {
+    if (!CPU_ISSET(cpu, &before)) continue;
+    cpu_set_t one;
+    CPU_ZERO(&one);
+    CPU_SET(cpu, &one);
+    ASSERT_EQ(::sched_setaffinity(0, sizeof one, &one), 0);
+    send(a.name(), frame, hook::ingress, {}, 10 * (cpus + 1));  // BPF_PROG_TEST_RUN runs on this CPU
+    ++cpus;
+  }
+  ::sched_setaffinity(0, sizeof before, &before);
+  uint64_t expected = 10 * cpus * (cpus + 1) / 2;
+  EXPECT_EQ(sf.find_port("p0")->counters().rx_packets, expected) << "over " << cpus << " CPU(s)";
+  EXPECT_EQ(sf.find_port("p1")->counters().tx_packets, expected);
+  EXPECT_EQ(sf.find_port("p1")->counters().tx_bytes, expected * frame.size());
+
+  uint16_t index = sf.find_port("p1")->index();
+  sf.remove_port("p1");
+  EXPECT_EQ(sf.add_port("again").index(), index);
+  EXPECT_EQ(sf.find_port("again")->counters().tx_packets, 0u) << "the removed port's counts are gone";
+  EXPECT_EQ(sf.find_port("p0")->counters().rx_packets, expected) << "the other ports keep theirs";
 }
 
 INSTANTIATE_TEST_SUITE_P(types, framework, ::testing::Values(cube_type::xdp_drv, cube_type::tc), type_name);
