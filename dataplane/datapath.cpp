@@ -1,7 +1,6 @@
 #include "dataplane/datapath.hpp"
 
 #include <bpf/bpf.h>
-#include <fcntl.h>
 #include <linux/magic.h>
 #include <net/if.h>
 #include <sys/mount.h>
@@ -236,6 +235,8 @@ void datapath::load_framework_maps() {
   };
   _xdp_maps = load("pcn_netdev_xdp", embedded_object<netdev_xdp>());
   _tc_maps = load("pcn_netdev_tc", embedded_object<netdev_tc>());
+  for (auto [family, object] : {std::pair{hook_family::xdp, _xdp_maps.get()}, std::pair{hook_family::tc, _tc_maps.get()}})
+    for (const auto& program : object->program_names()) _framework_programs.try_emplace({family, program}, *object, program);
 
   std::string path = framework_pin_path(registry_map);
   _registry_fd = bpf_obj_get(path.c_str());
@@ -537,22 +538,17 @@ void datapath::report_xdp_netdevs(const hook_plans& plans, const std::vector<std
 
 // One program of the framework's object (bpf/netdev.bpf.c) with its constants; the
 // object's other programs are not loaded.
-std::unique_ptr<bpf_object_file> datapath::load_framework_program(hook_family family, std::string_view program, const pcn_hop& hop,
-                                                                  const pcn_trace_filter& trace, const std::string& tag) const {
-  auto object = std::make_unique<bpf_object_file>(tag, family == hook_family::xdp ? embedded_object<netdev_xdp>() : embedded_object<netdev_tc>());
-  object->set_constant("pcn_first_hop", hop);
-  object->set_constant("pcn_trace", trace);
-  for (const auto& map : object->map_names()) object->reuse_map(map, framework_map_fd(map));
-  for (const auto& other : object->program_names())
-    if (other != program) object->set_autoload(other, false);
-  object->load();
-  return object;
+unique_fd datapath::load_framework_program(hook_family family, std::string_view program, const pcn_hop& hop,
+                                           const pcn_trace_filter& trace, const std::string& what) const {
+  auto it = _framework_programs.find(std::pair{family, std::string(program)});
+  if (it == _framework_programs.end()) throw bpf_error("datapath: no framework program " + std::string(program));
+  return it->second.instantiate({load_constant::of("pcn_first_hop", hop), load_constant::of("pcn_trace", trace)}, what);
 }
 
-std::unique_ptr<bpf_object_file> datapath::load_entry(hook_family family, tc_direction direction, const pcn_hop& hop,
-                                                      const pcn_trace_filter& trace, const std::string& netdev) const {
+unique_fd datapath::load_entry(hook_family family, tc_direction direction, const pcn_hop& hop, const pcn_trace_filter& trace,
+                               const std::string& netdev) const {
   return load_framework_program(family, direction == tc_direction::ingress ? entry_program : egress_program, hop, trace,
-                                "pcn_entry_" + netdev);
+                                "the entry program of " + netdev);
 }
 
 // Puts an entry program with this first hop on the netdev's hook: a fresh attach, or an
@@ -563,12 +559,7 @@ void datapath::update_entry(int ifindex, hook_state& state, tc_direction directi
   if (slot && slot->program && std::memcmp(&slot->hop, &hop, sizeof hop) == 0 &&
       std::memcmp(&slot->trace, &trace, sizeof trace) == 0)
     return;
-  unique_fd program;
-  {
-    auto object = load_entry(state.family, direction, hop, trace, state.name);
-    program.reset(::fcntl(object->program_fd(direction == tc_direction::ingress ? entry_program : egress_program), F_DUPFD_CLOEXEC, 0));
-    if (!program) throw std::system_error(errno, std::system_category(), "datapath: keep the entry program of " + state.name);
-  }
+  unique_fd program = load_entry(state.family, direction, hop, trace, state.name);
   int fd = program.get();
   if (state.family == hook_family::tc) {
     attach_tc(ifindex, state.name, direction, fd);  // replaces atomically when present
@@ -643,7 +634,7 @@ void datapath::start_trace(const std::string& target, const pcn_trace_filter& fi
   traces[target] = filter;
   if (!p) return change_traces(target, std::move(traces));
   hook_family family = p->owner().family();
-  _trace_taps.emplace(target, trace_tap{family, take_tap_slot(family, target), {}, {}, nullptr});
+  _trace_taps.emplace(target, trace_tap{family, take_tap_slot(family, target), {}, {}, unique_fd{}});
   try {
     change_traces(target, std::move(traces));
   } catch (...) {

@@ -254,10 +254,12 @@ class datapath {
   void load_framework_maps();
   void adopt_previous_state();
   entry_instance adopt_entry(hook_family family, tc_direction direction, uint32_t id) const;
-  std::unique_ptr<bpf_object_file> load_framework_program(hook_family family, std::string_view program, const pcn_hop& hop,
-                                                          const pcn_trace_filter& trace, const std::string& tag) const;
-  std::unique_ptr<bpf_object_file> load_entry(hook_family family, tc_direction direction, const pcn_hop& hop,
-                                              const pcn_trace_filter& trace, const std::string& netdev) const;
+  // A program of the framework objects (netdev entry, trace tap) with its own first hop and
+  // trace filter, from the template of that program (_framework_programs).
+  unique_fd load_framework_program(hook_family family, std::string_view program, const pcn_hop& hop,
+                                   const pcn_trace_filter& trace, const std::string& what) const;
+  unique_fd load_entry(hook_family family, tc_direction direction, const pcn_hop& hop, const pcn_trace_filter& trace,
+                       const std::string& netdev) const;
   void sync_hooks(const hook_plans& plans);
   // Tells the listener when the XDP netdevs changed: those of `netdevs` (of every netdev
   // when `everything`) are as `plans` say.
@@ -275,7 +277,7 @@ class datapath {
     uint32_t slot;
     pcn_hop hop{};  // what it was loaded with: the port's inbound lane
     pcn_trace_filter filter{};
-    std::unique_ptr<bpf_object_file> object;  // null until rewire() loads it
+    unique_fd program;  // none until rewire() loads it
   };
   void write_trace_taps();
   uint32_t take_tap_slot(hook_family family, const std::string& target);
@@ -285,6 +287,8 @@ class datapath {
   bool _keep_kernel_state = false;
   // Own the framework maps (every other object reuses them); their programs never run.
   std::unique_ptr<bpf_object_file> _xdp_maps, _tc_maps;
+  // Templates of their programs, by family and program name (load_framework_program).
+  std::map<std::pair<hook_family, std::string>, program_template, std::less<>> _framework_programs;
   int _registry_fd = -1;
 
   std::map<std::string, cube_base*, std::less<>> _cubes;

@@ -245,4 +245,72 @@ std::vector<std::string> bpf_object_file::program_names() const {
   return names;
 }
 
+program_template::program_template(const bpf_object_file& loaded, std::string_view program)
+    : _object(&loaded), _program(program) {
+  bpf_program* p = loaded._object ? bpf_object__find_program_by_name(loaded._object, _program.c_str()) : nullptr;
+  bpf_map* rodata = loaded._object ? rodata_of(loaded._object) : nullptr;
+  if (!loaded.loaded() || !p || !rodata || bpf_program__fd(p) < 0)
+    throw bpf_error(loaded.name() + ": no loaded program " + _program + " with a .rodata to make a template of");
+  static_assert(sizeof(bpf_insn) == sizeof(uint64_t));
+  const bpf_insn* insns = bpf_program__insns(p);
+  _insns.resize(bpf_program__insn_cnt(p));
+  std::memcpy(_insns.data(), insns, _insns.size() * sizeof(bpf_insn));
+  size_t size = 0;
+  const auto* initial = static_cast<const unsigned char*>(bpf_map__initial_value(rodata, &size));
+  if (!initial) throw bpf_error(loaded.name() + ": .rodata without contents");
+  _rodata.assign(initial, initial + size);
+  _rodata_fd = bpf_map__fd(rodata);
+  _rodata_name = bpf_map__name(rodata);
+  _rodata_flags = bpf_map__map_flags(rodata);
+  _type = bpf_program__type(p);
+  _expected_attach_type = bpf_program__expected_attach_type(p);
+  _prog_flags = bpf_program__flags(p);
+}
+
+unique_fd program_template::instantiate(const std::vector<load_constant>& constants, const std::string& name) const {
+  std::vector<unsigned char> rodata = _rodata;
+  for (const auto& c : constants) {
+    auto where = rodata_variable(_object->_object, c.name);
+    if (!where || where->second != c.value.size() || where->first + where->second > rodata.size())
+      throw bpf_error(name + ": no load-time constant " + c.name + " of " + std::to_string(c.value.size()) + " bytes");
+    std::memcpy(rodata.data() + where->first, c.value.data(), c.value.size());
+  }
+  // The instance's own .rodata, frozen so that the verifier folds what the program reads of it.
+  LIBBPF_OPTS(bpf_map_create_opts, map_opts, .map_flags = _rodata_flags);
+  unique_fd data(bpf_map_create(BPF_MAP_TYPE_ARRAY, _rodata_name.c_str(), sizeof(uint32_t), static_cast<uint32_t>(rodata.size()), 1, &map_opts));
+  if (!data) throw bpf_error(name + ": create .rodata: " + errno_text(errno));
+  uint32_t zero = 0;
+  if (bpf_map_update_elem(data.get(), &zero, rodata.data(), BPF_ANY) != 0 || bpf_map_freeze(data.get()) != 0)
+    throw bpf_error(name + ": write .rodata: " + errno_text(errno));
+
+  std::vector<bpf_insn> insns(_insns.size());
+  std::memcpy(insns.data(), _insns.data(), insns.size() * sizeof(bpf_insn));
+  for (size_t i = 0; i + 1 < insns.size(); ++i) {
+    bpf_insn& in = insns[i];
+    if (in.code != (BPF_LD | BPF_IMM | BPF_DW)) continue;
+    if (in.src_reg == BPF_PSEUDO_MAP_VALUE && in.imm == _rodata_fd) in.imm = data.get();
+    ++i;  // the second half of the 16-byte instruction
+  }
+  // No log for the load itself (asking for one slows every load); a failure is loaded
+  // again with one, to say why.
+  LIBBPF_OPTS(bpf_prog_load_opts, load_opts, .expected_attach_type = static_cast<bpf_attach_type>(_expected_attach_type),
+              .prog_flags = _prog_flags);
+  auto load = [&] {
+    return bpf_prog_load(static_cast<bpf_prog_type>(_type), _program.substr(0, BPF_OBJ_NAME_LEN - 1).c_str(), "GPL", insns.data(),
+                         insns.size(), &load_opts);
+  };
+  int fd = load();
+  if (fd < 0) {
+    int err = errno;
+    std::string log(16 * 1024, '\0');
+    load_opts.log_level = 1;
+    load_opts.log_buf = log.data();
+    load_opts.log_size = static_cast<uint32_t>(log.size());
+    unique_fd again(load());
+    log.resize(std::strlen(log.c_str()));
+    throw bpf_error("load " + name + " (" + _program + " of " + _object->name() + "): " + errno_text(err) + (log.empty() ? "" : "\n" + log_tail(log)));
+  }
+  return unique_fd(fd);
+}
+
 }  // namespace pcn::dataplane

@@ -10,7 +10,10 @@
 #include <span>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
+
+#include "base/unique_fd.hpp"
 
 struct bpf_object;
 struct bpf_map;
@@ -36,6 +39,18 @@ elf_image embedded_object() {
   const void* data = Skeleton::elf_bytes(&size);
   return {data, size};
 }
+
+// A load-time constant of a fast path (a `const volatile` global), as raw bytes.
+struct load_constant {
+  std::string name;
+  std::vector<std::byte> value;
+
+  template <typename T>
+  static load_constant of(std::string name, const T& v) {
+    auto* p = reinterpret_cast<const std::byte*>(&v);
+    return {std::move(name), std::vector<std::byte>(p, p + sizeof v)};
+  }
+};
 
 // Routes libbpf's messages to the project's logger, one level down; installed once.
 void install_libbpf_logger();
@@ -94,12 +109,41 @@ class bpf_object_file {
   std::vector<std::string> program_names() const;
 
  private:
+  friend class program_template;
   bpf_map* find_map(std::string_view map) const;
   void reset() noexcept;
 
   std::string _name;
   bpf_object* _object = nullptr;
   bool _loaded = false;
+};
+
+// A program of a loaded object used as a template, instantiated with other values of its
+// load-time constants without opening the object again: each instance gets a .rodata of its
+// own (created, written, frozen) and the template's instructions pointing at it. For a small
+// program loaded many times (the netdev entry programs), most of an object's load is not
+// the program: parsing the ELF, loading its BTF, libbpf's probes. Instances carry no BTF
+// (no source lines in their dumps) and use the object's maps; the object must outlive the
+// template.
+class program_template {
+ public:
+  program_template(const bpf_object_file& loaded, std::string_view program);
+
+  // A new program, loaded, its .rodata the template's with these constants written over:
+  // an fd the caller owns. `name` names it in errors (the kernel gets the program's name).
+  // Throws bpf_error.
+  unique_fd instantiate(const std::vector<load_constant>& constants, const std::string& name) const;
+
+ private:
+  const bpf_object_file* _object;
+  std::string _program;
+  std::vector<uint64_t> _insns;         // struct bpf_insn, as loaded: relocated, the template's .rodata fd in them
+  std::vector<unsigned char> _rodata;   // the template's .rodata contents
+  int _rodata_fd = -1;
+  std::string _rodata_name;
+  uint32_t _rodata_flags = 0;
+  int _type = 0, _expected_attach_type = 0;
+  uint32_t _prog_flags = 0;
 };
 
 }  // namespace pcn::dataplane

@@ -548,11 +548,10 @@ void datapath::write_trace_taps() {
     auto traced = _traces.find(target);
     if (!p || traced == _traces.end()) continue;
     pcn_hop lane = inbound_lane(*p);
-    if (tap.object && same(tap.hop, lane) && std::memcmp(&tap.filter, &traced->second, sizeof tap.filter) == 0) continue;
-    constexpr std::string_view program = "pcn_trace_tap";
-    auto object = load_framework_program(tap.family, program, lane, traced->second, "pcn_tap_" + target);
-    set_panel_slot(tap.family, tap.slot, object->program_fd(program));
-    tap = trace_tap{tap.family, tap.slot, lane, traced->second, std::move(object)};
+    if (tap.program && same(tap.hop, lane) && std::memcmp(&tap.filter, &traced->second, sizeof tap.filter) == 0) continue;
+    unique_fd program = load_framework_program(tap.family, "pcn_trace_tap", lane, traced->second, "the trace tap of " + target);
+    set_panel_slot(tap.family, tap.slot, program.get());
+    tap = trace_tap{tap.family, tap.slot, lane, traced->second, std::move(program)};
   }
 }
 

@@ -32,18 +32,6 @@ struct fastpath_code {
   }
 };
 
-// A load-time constant of a fast path (a `const volatile` global), as raw bytes.
-struct load_constant {
-  std::string name;
-  std::vector<std::byte> value;
-
-  template <typename T>
-  static load_constant of(std::string name, const T& v) {
-    auto* p = reinterpret_cast<const std::byte*>(&v);
-    return {std::move(name), std::vector<std::byte>(p, p + sizeof v)};
-  }
-};
-
 struct port_counters {
   uint64_t rx_packets = 0, rx_bytes = 0, tx_packets = 0, tx_bytes = 0;
 };
