@@ -65,6 +65,7 @@ struct settings {
   std::string type;
   std::chrono::milliseconds request_limit, bulk_limit, start_limit, restore_limit, stop_limit;
   int server_cpu, client_cpu, nice;
+  unsigned daemon_cores;  // > 1: the daemon's shards pin themselves, server_cpu is unused
 };
 
 std::string_view verb_name(http::verb v) {
@@ -287,13 +288,15 @@ class bench_world {
   void start(bool clean_init, bool clean_on_exit) {
     stop();
     client.close();
-    std::vector<std::string> argv{_cfg.daemon.string(), "--cores", "1", "--addr", "127.0.0.1", "--port", std::to_string(daemon_port),
+    std::vector<std::string> argv{_cfg.daemon.string(), "--cores", std::to_string(_cfg.daemon_cores), "--addr", "127.0.0.1", "--port", std::to_string(daemon_port),
                                   "--unix-socket", "", "--bpf-pin-root", _pins.path().string(), "--cubes-dump-file",
                                   (_dir.path() / "cubes.json").string(), "--loglevel", "WARN"};
     if (clean_init) argv.emplace_back("--cubes-dump-clean-init");
     if (clean_on_exit) argv.emplace_back("--clean-dataplane-on-exit");
     _log = _dir.path() / fmt::format("polycubed-{}.log", ++_starts);
-    _daemon = std::make_unique<child>(std::move(argv), spawn_options{.cpu = _cfg.server_cpu, .output = _log, .nice = _cfg.nice});
+    std::optional<int> cpu;
+    if (_cfg.daemon_cores == 1) cpu = _cfg.server_cpu;
+    _daemon = std::make_unique<child>(std::move(argv), spawn_options{.cpu = cpu, .output = _log, .nice = _cfg.nice});
   }
 
   // Waits until the daemon accepts a connection; false when `limit` passed first.
@@ -512,6 +515,7 @@ settings read_settings(const run_context& ctx, const option_values& o) {
   cfg.server_cpu = o.number<int>("server-cpu", 0, CPU_SETSIZE - 1);
   cfg.client_cpu = o.number<int>("client-cpu", 0, CPU_SETSIZE - 1);
   cfg.nice = o.number<int>("nice", -20, 19);
+  cfg.daemon_cores = o.number<unsigned>("daemon-cores", 1, CPU_SETSIZE);
   cfg.profile = o.text("profile");
   if (cfg.type != "TC" && cfg.type != "XDP_SKB" && cfg.type != "XDP_DRV")
     throw std::invalid_argument("--type " + cfg.type + ": expected TC, XDP_SKB or XDP_DRV");
@@ -633,6 +637,10 @@ suite_result run(const run_context& ctx, const option_values& options) {
                                        cfg.cubes, restore_goal_s, what, s <= restore_goal_s ? "met" : "MISSED", s,
                                        v.size() < rounds.size() ? fmt::format("; in {} of {} rounds", v.size(), rounds.size()) : ""));
   }
+  if (cfg.daemon_cores > 1)
+    result.notes.push_back(fmt::format("the daemon ran {} shards (--cores {}), each pinned to its core by itself, the client on CPU {}: "
+                                       "cubes' programs load on the shards but the control one, a restore creates several at once",
+                                       cfg.daemon_cores, cfg.daemon_cores, cfg.client_cpu));
   result.notes.push_back(fmt::format("start/empty: from starting an empty daemon (--cubes-dump-clean-init) to its first answer, with "
                                      "the {} veths in its namespace; the restore figures include the same start-up work",
                                      2 * cfg.cubes));
@@ -697,7 +705,8 @@ suite control_suite() {
               {"start-limit", "300", "seconds an empty daemon may take to answer"},
               {"restore-limit", "300", "seconds a restart may take to list every cube"},
               {"stop-limit", "300", "seconds a daemon may take to exit on SIGTERM before it is killed (and the suite fails)"},
-              {"server-cpu", "0", "CPU the daemon is pinned to"},
+              {"server-cpu", "0", "CPU the daemon is pinned to (with --daemon-cores 1)"},
+              {"daemon-cores", "1", "the daemon's shards (--cores); above 1 it is not pinned, its shards pin themselves to cores 0.."},
               {"client-cpu", "1", "CPU pcn-bench (the client) is pinned to"},
               {"nice", "-20", "nice value of the daemon and of its autogroup"},
               {"profile", "", "after the rounds, record polycubed with perf during one more round into this file"},
