@@ -154,6 +154,10 @@ void datastore::remove_service(std::string_view name) {
   if (it == _services.end()) throw request_error(404, "", "no service " + std::string(name));
   if (!cube_names(name).empty())
     throw request_error(409, "", "service " + std::string(name) + " has cubes: delete them first");
+  if (it->second->creations > 0)
+    throw request_error(409, "", "service " + std::string(name) + " has cubes being created: delete them first");
+  if (_document_load.locked())  // its plan may name the service
+    throw request_error(409, "", "a topology document is being loaded: remove service " + std::string(name) + " after it");
   _services.erase(it);
 }
 
@@ -332,7 +336,29 @@ task<void> datastore::apply_change(cube_record& r, json::object before, json::ob
   ++r.config_version;
 }
 
+namespace {
+
+// Counts a creation of the service's cubes as under way, for the scope's life.
+class creation_hold {
+ public:
+  explicit creation_hold(const service_entry& s) : _service(&s) { ++s.creations; }
+  ~creation_hold() { --_service->creations; }
+  creation_hold(const creation_hold&) = delete;
+  creation_hold& operator=(const creation_hold&) = delete;
+
+ private:
+  const service_entry* _service;
+};
+
+}  // namespace
+
 task<void> datastore::create_cube(const service_entry& service, const std::string& name, const json::value& body) {
+  co_await create(service, name, body);
+  co_await committed();
+}
+
+task<void> datastore::create(const service_entry& service, const std::string& name, const json::value& body) {
+  creation_hold hold(service);
   if (_cubes.contains(name)) throw request_error(409, "", "cube " + name + " exists already");
   json::object config = body.is_object() ? body.get_object() : json::object();
   config["name"] = name;
@@ -351,8 +377,18 @@ task<void> datastore::create_cube(const service_entry& service, const std::strin
     rethrow_as_request_error(e);
   }
   // Loaded elsewhere when the datapath spreads program loads: other requests go on here.
-  // Not in _cubes meanwhile, so nothing else reaches it; the name is held by the datapath.
-  co_await r->control->fastpath().load_programs();
+  // Not in _cubes meanwhile, so no request reaches it; the name is held by the datapath. The
+  // slow path may (a re-adopted slot runs the previous program): a failure lets it finish.
+  std::exception_ptr load_failure;
+  try {
+    co_await r->control->fastpath().load_programs();
+  } catch (...) {
+    load_failure = std::current_exception();
+  }
+  if (load_failure) {
+    if (_removing) co_await _removing(r->control->fastpath());
+    std::rethrow_exception(load_failure);
+  }
   cube_record& stored = *r;
   _cubes.emplace(name, std::move(r));
   std::exception_ptr failure;
@@ -367,7 +403,6 @@ task<void> datastore::create_cube(const service_entry& service, const std::strin
     std::rethrow_exception(failure);
   }
   log::info("cube {} ({}, {}) created", name, service.definition.name, dataplane::to_string(*type));
-  co_await committed();
 }
 
 task<void> datastore::delete_cube(const std::string& name) {
@@ -413,7 +448,11 @@ task<void> datastore::remove_cube(const std::string& name) {
 }
 
 task<void> datastore::committed() {
-  if (_committed && !_loading) co_await _committed();
+  if (!_committed) co_return;
+  if (_document_load.locked()) {  // after the load, whether it is kept or undone
+    auto wait = co_await _document_load.lock();
+  }
+  co_await _committed();
 }
 
 task<void> datastore::external_change() { co_await committed(); }
@@ -599,7 +638,7 @@ task<void> datastore::create_some(creation_run& run) {
   while (run.next < run.plan.size() && !run.failure) {
     const planned_cube& p = run.plan[run.next++];
     try {
-      co_await create_cube(*p.service, p.name, p.config);
+      co_await create(*p.service, p.name, p.config);
       run.created.push_back(p.name);
     } catch (...) {
       if (!run.failure) {
@@ -611,6 +650,14 @@ task<void> datastore::create_some(creation_run& run) {
 }
 
 task<void> datastore::load(const json::value& document) {
+  {
+    auto exclusive = co_await _document_load.lock();
+    co_await load_exclusively(document);
+  }
+  co_await committed();
+}
+
+task<void> datastore::load_exclusively(const json::value& document) {
   if (!document.is_object()) throw request_error(400, "", "a topology document is an object with \"cubes\"");
   const json::object& doc = document.get_object();
   for (const auto& [k, _] : doc)
@@ -672,7 +719,6 @@ task<void> datastore::load(const json::value& document) {
   std::vector<std::string> created;
   std::exception_ptr failure;
   std::string failing;
-  _loading = true;
   try {
     co_await create_all(plan, created, failing);
     for (const auto& p : plan) {
@@ -707,7 +753,6 @@ task<void> datastore::load(const json::value& document) {
   } catch (...) {
     failure = std::current_exception();
   }
-  _loading = false;
   if (failure) {
     for (auto it = created.rbegin(); it != created.rend(); ++it) co_await remove_cube(*it);
     try {
@@ -720,7 +765,6 @@ task<void> datastore::load(const json::value& document) {
       rethrow_as_request_error(e, failing);
     }
   }
-  co_await committed();
 }
 
 }  // namespace pcn::api

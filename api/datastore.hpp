@@ -39,6 +39,9 @@ struct service_entry {
   std::unique_ptr<schema::schema_context> context;
   const schema::service_schema* schema = nullptr;
   std::string origin;  // "builtin" or the plugin's path
+  // Creations of its cubes under way (they wait for their programs on other shards, or in
+  // a document load): the service may not go meanwhile.
+  mutable size_t creations = 0;
 };
 
 class datastore {
@@ -120,6 +123,7 @@ class datastore {
   json::object dump_entry(const cube_record& r) const;   // one element of dump()'s "cubes"
   json::array dump_attachments() const;
   task<void> apply_change(cube_record& r, json::object before, json::object after);
+  task<void> create(const service_entry& service, const std::string& name, const json::value& body);  // no save
   task<void> committed();
   task<void> remove_cube(const std::string& name);
   task<std::vector<async_mutex::guard>> lock_cubes(std::vector<std::string> names);
@@ -130,6 +134,7 @@ class datastore {
     json::value config;  // without peers
     std::vector<std::pair<std::string, std::string>> peers;  // port, peer
   };
+  task<void> load_exclusively(const json::value& document);  // load() under _document_load
   struct creation_run;
   task<void> create_all(const std::vector<planned_cube>& plan, std::vector<std::string>& created, std::string& failing);
   task<void> create_some(creation_run& run);
@@ -142,7 +147,9 @@ class datastore {
   std::string _saved_attachments;  // compact JSON
   std::function<task<void>()> _committed;
   std::function<task<void>(const dataplane::cube_base&)> _removing;
-  bool _loading = false;  // load() commits once, at the end
+  // Held by load() while it changes the store: a save waits for it, so that what is saved
+  // holds either none of a document or all of it; loads run one at a time.
+  async_mutex _document_load;
 };
 
 // Maps the data plane's topology_error onto the REST status it stands for.

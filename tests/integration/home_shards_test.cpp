@@ -14,10 +14,12 @@
 
 #include "api/control_call.hpp"
 #include "api/datastore.hpp"
+#include "api/schema/path.hpp"
 #include "cubes/builtin.hpp"
 #include "cubes/simpleforwarder/simpleforwarder.hpp"
 #include "cubes/transparenthelloworld/transparenthelloworld.hpp"
 #include "reactor/engine.hpp"
+#include "reactor/when_all.hpp"
 #include "tests/integration/hub.hpp"
 #include "tests/support/netns.hpp"
 #include "tests/support/run.hpp"
@@ -193,6 +195,98 @@ TEST(home_shards_restore, creates_cubes_at_once_on_their_shards_all_or_nothing) 
   EXPECT_EQ(c3->find_port("p1")->peer(), "c4:p0");
   EXPECT_NE(refusal.find("cube d6"), std::string::npos) << refusal;
   EXPECT_NE(refusal.find("two ports already"), std::string::npos) << refusal;
+}
+
+// A loader that lets the control shard go on (as a real home shard does) before loading here.
+dataplane::datapath::object_loader yielding_loader(std::function<void()> meanwhile = {}) {
+  return [meanwhile](unsigned, std::span<dataplane::bpf_object_file> objects) -> task<void> {
+    co_await yield_now{};
+    if (meanwhile) meanwhile();
+    for (auto& o : objects) o.load();
+  };
+}
+
+TEST(home_shards_store, a_service_cannot_go_while_one_of_its_cubes_is_being_created) {
+  testing::test_datapath dp;
+  api::datastore store(*dp);
+  const api::service_entry& hw = store.add_service(cubes::helloworld_service());
+  std::string refusal;
+  dp->spread_program_loads(1, yielding_loader([&] {
+    try {
+      store.remove_service("helloworld");
+    } catch (const std::exception& e) {
+      refusal = e.what();
+    }
+  }));
+  testing::run(store.create_cube(hw, "x", json::object()));
+  EXPECT_NE(refusal.find("being created"), std::string::npos) << refusal;
+  EXPECT_EQ(store.cube_names(), std::vector<std::string>{"x"});
+  ASSERT_NE(store.find_service("helloworld"), nullptr);
+}
+
+TEST(home_shards_store, a_cube_whose_programs_fail_to_load_is_retired_and_gone) {
+  testing::test_datapath dp;
+  api::datastore store(*dp);
+  const api::service_entry& hw = store.add_service(cubes::helloworld_service());
+  std::vector<std::string> retired;
+  store.before_cube_removal([&retired](const dataplane::cube_base& c) -> task<void> {
+    retired.push_back(c.name());
+    co_return;
+  });
+  dp->spread_program_loads(1, [](unsigned, std::span<dataplane::bpf_object_file>) -> task<void> {
+    co_await yield_now{};
+    throw dataplane::bpf_error("the verifier said no");
+  });
+  std::string error;
+  testing::run([&]() -> task<void> {
+    try {
+      co_await store.create_cube(hw, "x", json::object());
+    } catch (const std::exception& e) {
+      error = e.what();
+    }
+  }());
+  EXPECT_EQ(error, "the verifier said no");
+  EXPECT_EQ(retired, std::vector<std::string>{"x"}) << "the slow path was told before the cube went";
+  EXPECT_TRUE(store.cube_names().empty());
+  EXPECT_TRUE(dp->cubes().empty());
+}
+
+// Another request's change during a document load is saved after the load, with all of the
+// document or (undone) none of it: never a document half created.
+TEST(home_shards_store, a_save_during_a_document_load_waits_for_it) {
+  testing::test_datapath dp;
+  api::datastore store(*dp);
+  const api::service_entry& hw = store.add_service(cubes::helloworld_service());
+  std::vector<size_t> saved_with;  // cubes in the store at each save
+  store.on_committed([&]() -> task<void> {
+    saved_with.push_back(store.cube_names().size());
+    co_return;
+  });
+  const json::value good = chain_document("c", 6), bad = chain_document("d", 6, 4);
+  const schema::resolved_path action = schema::resolve(*hw.schema, "x", std::vector<std::string>{"action"});
+  std::string refusal;
+  testing::run(store.create_cube(hw, "x", json::object()));
+  saved_with.clear();
+  dp->spread_program_loads(1, yielding_loader());
+  // While each load waits for its programs, a PATCH of cube x goes on and asks for a save.
+  auto patch_meanwhile = [&]() -> task<void> {
+    co_await yield_now{};
+    co_await store.change(action, schema::method::patch, json::string("FORWARD"));
+  };
+  auto refused_load = [&]() -> task<void> {
+    try {
+      co_await store.load(bad);
+    } catch (const std::exception& e) {
+      refusal = e.what();
+    }
+  };
+  testing::run([&]() -> task<void> {
+    co_await when_all(store.load(good), patch_meanwhile());
+    co_await when_all(refused_load(), patch_meanwhile());
+  }());
+  EXPECT_NE(refusal.find("cube d4"), std::string::npos) << refusal;
+  const std::vector<size_t> expected = {7, 7, 7};  // the PATCH's save, the load's, the second PATCH's
+  EXPECT_EQ(saved_with, expected);
 }
 
 INSTANTIATE_TEST_SUITE_P(types, home_shards, ::testing::Values(cube_type::xdp_drv, cube_type::xdp_skb, cube_type::tc), testing::type_name);
