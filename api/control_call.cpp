@@ -41,9 +41,7 @@ namespace {
 // The functions handed to on_shard are named variables, moved: GCC 12 destroys a lambda
 // temporary in a co_await expression twice.
 task<void> load_on_home_shard(unsigned place, std::span<dataplane::bpf_object_file> objects) {
-  auto load = [objects] {
-    for (auto& o : objects) o.load();
-  };
+  auto load = [objects] { dataplane::load_each(objects); };
   static_assert(control_shard == 0, "homes are the shards after the control shard");
   co_await on_shard(1 + place, std::move(load));
 }

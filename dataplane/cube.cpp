@@ -1,6 +1,9 @@
 #include "dataplane/cube.hpp"
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <charconv>
 #include <cstring>
@@ -36,23 +39,57 @@ void check_name(std::string_view what, std::string_view name) {
 
 uint32_t fast_path_level(log::level l) { return static_cast<uint32_t>(l); }
 
+// cube_port_stats: a row of PCN_MAX_PORTS per CPU number.
+size_t port_stats_entries() { return size_t{PCN_MAX_PORTS} * detail::cpu_number_bound(); }
+
+// Calls f with each counter of port `index`, one row per CPU.
+template <typename F>
+void for_each_counter(const mapped_array<pcn_port_stats>& rows, uint16_t index, F f) {
+  for (size_t row = index; row < rows.size(); row += PCN_MAX_PORTS)
+    for (__u64* counter : {&rows[row].rx_packets, &rows[row].rx_bytes, &rows[row].tx_packets, &rows[row].tx_bytes})
+      f(std::atomic_ref<__u64>(*counter));
+}
+
+// A cube_port_stats pinned by a build from before the rows (a per-CPU array, or any other
+// shape): libbpf would refuse to reuse it, and the cube to load. Its counts, summed over
+// CPUs, are taken (empty: nothing to carry) and the pin removed; the cube carries them
+// into its new map. Counts made meanwhile by the previous program are lost.
+std::vector<pcn_port_stats> take_older_port_counters(const std::string& path, const std::string& cube) {
+  unique_fd old(bpf_obj_get(path.c_str()));
+  if (!old) return {};
+  bpf_map_info info{};
+  uint32_t len = sizeof info;
+  if (bpf_obj_get_info_by_fd(old.get(), &info, &len) != 0) return {};
+  if (info.type == BPF_MAP_TYPE_ARRAY && info.max_entries == port_stats_entries()) return {};  // ours
+  std::vector<pcn_port_stats> counts;
+  if (info.type == BPF_MAP_TYPE_PERCPU_ARRAY && info.value_size == sizeof(pcn_port_stats) && info.max_entries == PCN_MAX_PORTS) {
+    percpu_table<uint32_t, pcn_port_stats> older(old.get(), cube + "/" + std::string(port_stats_map));
+    for (uint32_t port = 0; port < PCN_MAX_PORTS; ++port)
+      counts.push_back(older.sum(port, [](pcn_port_stats& total, const pcn_port_stats& v) {
+        total.rx_packets += v.rx_packets;
+        total.rx_bytes += v.rx_bytes;
+        total.tx_packets += v.tx_packets;
+        total.tx_bytes += v.tx_bytes;
+      }));
+    log::info("cube {}: port counters of the previous run carried over from their older layout", cube);
+  } else {
+    log::warn("cube {}: port counters of the previous run in an unknown layout: they start from zero", cube);
+  }
+  ::unlink(path.c_str());
+  return counts;
+}
+
 }  // namespace
 
 std::string port::path() const { return _owner->name() + ":" + _name; }
 
 port_counters port::counters() const {
-  // Each CPU's row, read in place while the fast path counts on.
-  auto read = [](__u64& counter) { return std::atomic_ref<__u64>(counter).load(std::memory_order_relaxed); };
-  const auto& rows = _owner->port_stats_rows();
-  port_counters total{};
-  for (size_t row = _index; row < rows.size(); row += PCN_MAX_PORTS) {
-    pcn_port_stats& s = rows[row];
-    total.rx_packets += read(s.rx_packets);
-    total.rx_bytes += read(s.rx_bytes);
-    total.tx_packets += read(s.tx_packets);
-    total.tx_bytes += read(s.tx_bytes);
-  }
-  return total;
+  // Each CPU's row, read in place while the fast path counts on; the four counters in the
+  // order of pcn_port_stats and of port_counters.
+  std::array<uint64_t, 4> sums{};
+  size_t i = 0;
+  for_each_counter(_owner->port_stats_rows(), _index, [&](std::atomic_ref<__u64> c) { sums[i++ % 4] += c.load(std::memory_order_relaxed); });
+  return {sums[0], sums[1], sums[2], sums[3]};
 }
 
 task<void> port::send(slowpath::packet pkt, direction d) {
@@ -86,10 +123,10 @@ cube_base::cube_base(datapath& dp, cube_options options, unsigned directions)
       _constants(std::move(options.constants)) {
   check_name("cube", _name);
   if (dp.find_cube(_name)) throw topology_error(topology_error::kind::conflict, "cube " + _name + " already exists");
-  const elf_image& image = family() == hook_family::xdp ? _code.xdp : _code.tc;
-  if (!image.data) throw topology_error(topology_error::kind::invalid, "cube " + _name + ": the service has no " + std::string(to_string(family())) + " fast path");
+  if (!code().data) throw topology_error(topology_error::kind::invalid, "cube " + _name + ": the service has no " + std::string(to_string(family())) + " fast path");
   _slots = dp.register_cube(*this, directions);
   try {
+    std::vector<pcn_port_stats> carried = take_older_port_counters(dp.cube_pin_dir(_name) + "/" + std::string(port_stats_map), _name);
     if (dp.defers_program_loads()) {  // the programs follow in load_programs()
       _home = dp.take_load_place();
       for (uint8_t d = 0; d < _slots.size(); ++d) _instances.push_back(load_maps(d));
@@ -98,6 +135,8 @@ cube_base::cube_base(datapath& dp, cube_options options, unsigned directions)
       for (uint8_t d = 0; d < _slots.size(); ++d) _instances.push_back(load_instance(d));
       for (uint8_t d = 0; d < _slots.size(); ++d) install(_instances[d], d);
     }
+    const auto& rows = port_stats_rows();
+    for (uint16_t port = 0; port < carried.size(); ++port) rows[port] = carried[port];
   } catch (...) {
     dp.unregister_cube(*this);
     throw;
@@ -118,7 +157,7 @@ bpf_object_file cube_base::prepare_object(elf_image image, const std::string& ta
   for (const auto& c : constants) object.set_constant(c.name, c.value.data(), c.value.size());
   std::string dir = _datapath->cube_pin_dir(_name);
   for (const auto& map : object.map_names()) {
-    if (map == port_stats_map) object.set_max_entries(map, PCN_MAX_PORTS * detail::possible_cpus());
+    if (map == port_stats_map) object.set_max_entries(map, static_cast<uint32_t>(port_stats_entries()));
     if (_datapath->is_framework_map(map)) object.reuse_map(map, _datapath->framework_map_fd(map));
     else if (map.starts_with("public_")) object.pin_map(map, _datapath->public_pin_path(map));
     else if (auto fd = share_maps_with ? share_maps_with->find_map_fd(map) : std::nullopt) object.reuse_map(map, *fd);
@@ -136,8 +175,7 @@ bpf_object_file cube_base::load_object(elf_image image, const std::string& tag, 
 }
 
 cube_base::instance cube_base::load_maps(uint8_t direction) const {
-  const elf_image& image = family() == hook_family::xdp ? _code.xdp : _code.tc;
-  instance in{prepare_object(image, "", _constants, nullptr, direction), {}};
+  instance in{prepare_object(code(), "", _constants, nullptr, direction), {}};
   for (const auto& program : in.object.program_names()) in.object.set_autoload(program, false);
   in.object.load();
   return in;
@@ -147,15 +185,20 @@ task<void> cube_base::load_programs() {
   if (!_programs_pending) co_return;
   // Prepared here (the constants as they are now, the maps of the maps-only objects),
   // loaded at the home place, installed here.
-  const elf_image& image = family() == hook_family::xdp ? _code.xdp : _code.tc;
   std::vector<bpf_object_file> objects;
-  for (uint8_t d = 0; d < _slots.size(); ++d) objects.push_back(prepare_object(image, "", _constants, &_instances[d].object, d));
+  for (uint8_t d = 0; d < _slots.size(); ++d) objects.push_back(prepare_object(code(), "", _constants, &_instances[d].object, d));
   co_await _datapath->load_objects(_home, objects);
   if (!_programs_pending) co_return;  // reload() loaded them meanwhile, with what is current now
   std::vector<instance> loaded(objects.size());
   for (size_t d = 0; d < objects.size(); ++d) loaded[d].object = std::move(objects[d]);
-  for (uint8_t d = 0; d < _slots.size(); ++d) install(loaded[d], d);
-  std::swap(loaded, _instances);
+  switch_to(std::move(loaded));
+}
+
+// Installs freshly loaded instances, one atomic program-array update per μcube and slot,
+// and releases the ones they replace only after the switch.
+void cube_base::switch_to(std::vector<instance> fresh) {
+  for (uint8_t d = 0; d < _slots.size(); ++d) install(fresh[d], d);
+  std::swap(fresh, _instances);
   _programs_pending = false;
 }
 
@@ -172,8 +215,7 @@ bpf_object_file cube_base::load_variant(unsigned index, const ucube_variant& v, 
 // The cube's code for one direction, with the current constants and variants. The maps
 // are those pinned already (the running instances'), so state is kept.
 cube_base::instance cube_base::load_instance(uint8_t direction) const {
-  const elf_image& image = family() == hook_family::xdp ? _code.xdp : _code.tc;
-  instance in{load_object(image, "", _constants, nullptr, direction), {}};
+  instance in{load_object(code(), "", _constants, nullptr, direction), {}};
   for (const auto& [index, v] : _ucube_variants) in.variants.emplace(index, load_variant(index, v, in.object, direction));
   return in;
 }
@@ -219,8 +261,7 @@ int cube_base::map_fd(std::string_view map) const { return _instances.front().ob
 // (reloads share it), and the mapping keeps it alive.
 const mapped_array<pcn_port_stats>& cube_base::port_stats_rows() const {
   if (!_port_stats.mapped())
-    _port_stats = mapped_array<pcn_port_stats>(map_fd(port_stats_map), size_t{PCN_MAX_PORTS} * detail::possible_cpus(),
-                                               _name + "/" + std::string(port_stats_map));
+    _port_stats = mapped_array<pcn_port_stats>(map_fd(port_stats_map), port_stats_entries(), _name + "/" + std::string(port_stats_map));
   return _port_stats;
 }
 
@@ -250,9 +291,7 @@ void cube_base::reload() {
   // The old objects are released only after the switch.
   std::vector<instance> fresh;
   for (uint8_t d = 0; d < _slots.size(); ++d) fresh.push_back(load_instance(d));
-  for (uint8_t d = 0; d < _slots.size(); ++d) install(fresh[d], d);
-  std::swap(fresh, _instances);
-  _programs_pending = false;
+  switch_to(std::move(fresh));
 }
 
 template <typename T>
@@ -362,10 +401,7 @@ void cube::remove_port(std::string_view name) {
   on_port_removed(**it);
   owner_datapath().port_removed(**it);
   // A later port at this index starts from zero.
-  const auto& rows = port_stats_rows();
-  for (size_t row = (*it)->index(); row < rows.size(); row += PCN_MAX_PORTS)
-    for (__u64* counter : {&rows[row].rx_packets, &rows[row].rx_bytes, &rows[row].tx_packets, &rows[row].tx_bytes})
-      std::atomic_ref<__u64>(*counter).store(0, std::memory_order_relaxed);
+  for_each_counter(port_stats_rows(), (*it)->index(), [](std::atomic_ref<__u64> c) { c.store(0, std::memory_order_relaxed); });
   _ports.erase(it);
   framework_state_changed();
 }

@@ -230,6 +230,8 @@ class cube_base {
     std::map<unsigned, bpf_object_file> variants;  // by μcube index
   };
 
+  const elf_image& code() const noexcept { return family() == hook_family::xdp ? _code.xdp : _code.tc; }
+  void switch_to(std::vector<instance> fresh);
   void stage_constant(load_constant c);
   // An object opened with every constant set and every map pinned or shared: ready to load.
   bpf_object_file prepare_object(elf_image image, const std::string& tag, const std::vector<load_constant>& constants,

@@ -697,7 +697,7 @@ unsigned datapath::take_load_place() noexcept {
 
 task<void> datapath::load_objects(unsigned place, std::span<bpf_object_file> objects) {
   if (!_loader) {  // loads stopped being spread since the cube was made: load here
-    for (auto& o : objects) o.load();
+    load_each(objects);
     co_return;
   }
   co_await _loader(place, objects);

@@ -253,7 +253,14 @@ program_template::program_template(const bpf_object_file& loaded, std::string_vi
     throw bpf_error(loaded.name() + ": no loaded program " + _program + " with a .rodata to make a template of");
   static_assert(sizeof(bpf_insn) == sizeof(uint64_t));
   const bpf_insn* insns = bpf_program__insns(p);
-  _insns.resize(bpf_program__insn_cnt(p));
+  size_t count = bpf_program__insn_cnt(p);
+  // Instances are loaded without BTF and only their .rodata changes: refuse what either
+  // cannot carry (callbacks want func_info; map references by index want libbpf's loader).
+  for (size_t i = 0; i < count; ++i)
+    if (insns[i].code == (BPF_LD | BPF_IMM | BPF_DW) &&
+        (insns[i].src_reg == BPF_PSEUDO_FUNC || insns[i].src_reg == BPF_PSEUDO_MAP_IDX || insns[i].src_reg == BPF_PSEUDO_MAP_IDX_VALUE))
+      throw bpf_error(loaded.name() + ": program " + _program + " references a function or a map by index: it cannot be a template");
+  _insns.resize(count);
   std::memcpy(_insns.data(), insns, _insns.size() * sizeof(bpf_insn));
   size_t size = 0;
   const auto* initial = static_cast<const unsigned char*>(bpf_map__initial_value(rodata, &size));
@@ -300,17 +307,15 @@ unique_fd program_template::instantiate(const std::vector<load_constant>& consta
                          insns.size(), &load_opts);
   };
   int fd = load();
-  if (fd < 0) {
-    int err = errno;
-    std::string log(16 * 1024, '\0');
-    load_opts.log_level = 1;
-    load_opts.log_buf = log.data();
-    load_opts.log_size = static_cast<uint32_t>(log.size());
-    unique_fd again(load());
-    log.resize(std::strlen(log.c_str()));
-    throw bpf_error("load " + name + " (" + _program + " of " + _object->name() + "): " + errno_text(err) + (log.empty() ? "" : "\n" + log_tail(log)));
-  }
-  return unique_fd(fd);
+  if (fd >= 0) return unique_fd(fd);
+  int err = errno;
+  std::string log(1 << 20, '\0');  // the kernel keeps the start of a log that does not fit
+  load_opts.log_level = 1;
+  load_opts.log_buf = log.data();
+  load_opts.log_size = static_cast<uint32_t>(log.size());
+  if (unique_fd again(load()); again) return again;  // the first failure passed (memory, a signal)
+  log.resize(std::strlen(log.c_str()));
+  throw bpf_error("load " + name + " (" + _program + " of " + _object->name() + "): " + errno_text(err) + (log.empty() ? "" : "\n" + log_tail(log)));
 }
 
 }  // namespace pcn::dataplane

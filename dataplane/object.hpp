@@ -118,6 +118,11 @@ class bpf_object_file {
   bool _loaded = false;
 };
 
+// Loads each object in turn (e.g. a cube's objects, on its home shard).
+inline void load_each(std::span<bpf_object_file> objects) {
+  for (auto& o : objects) o.load();
+}
+
 // A program of a loaded object used as a template, instantiated with other values of its
 // load-time constants without opening the object again: each instance gets a .rodata of its
 // own (created, written, frozen) and the template's instructions pointing at it. For a small

@@ -9,7 +9,9 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <fstream>
 #include <optional>
 #include <span>
 #include <string>
@@ -28,6 +30,21 @@ inline unsigned possible_cpus() {
   static const unsigned n = [] {
     int c = libbpf_num_possible_cpus();
     return c > 0 ? static_cast<unsigned>(c) : 1u;
+  }();
+  return n;
+}
+// One more than the highest possible CPU's number (bpf_get_smp_processor_id() is below it):
+// more than possible_cpus() when the possible CPUs have holes ("0,2-3").
+inline unsigned cpu_number_bound() {
+  static const unsigned n = [] {
+    std::ifstream file("/sys/devices/system/cpu/possible");
+    std::string list;
+    std::getline(file, list);
+    size_t last = list.find_last_of("0123456789");
+    if (last == std::string::npos) return possible_cpus();
+    size_t first = list.find_last_not_of("0123456789", last);
+    first = first == std::string::npos ? 0 : first + 1;
+    return std::max(static_cast<unsigned>(std::stoul(list.substr(first, last - first + 1))) + 1, possible_cpus());
   }();
   return n;
 }

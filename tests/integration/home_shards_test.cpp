@@ -52,7 +52,7 @@ dataplane::datapath::object_loader recording_loader(std::vector<recorded_load>& 
   return [&loads](unsigned place, std::span<dataplane::bpf_object_file> objects) -> task<void> {
     auto load = [&loads, place, objects] {
       bool unloaded = std::none_of(objects.begin(), objects.end(), [](const auto& o) { return o.loaded(); });
-      for (auto& o : objects) o.load();
+      dataplane::load_each(objects);
       loads.push_back({place, reactor::current().shard_id(), objects.size(), unloaded});
     };
     co_await on_shard(1 + place, std::move(load));
@@ -108,7 +108,7 @@ TEST_P(home_shards, a_reload_while_the_programs_load_elsewhere_wins) {
   dp->spread_program_loads(1, [&](unsigned, std::span<dataplane::bpf_object_file> objects) -> task<void> {
     racing->set_log_level(log::level::debug);
     reloaded_master = racing->master_fd();
-    for (auto& o : objects) o.load();
+    dataplane::load_each(objects);
     co_return;
   });
   simpleforwarder sf(*dp, "sf", GetParam());
@@ -202,7 +202,7 @@ dataplane::datapath::object_loader yielding_loader(std::function<void()> meanwhi
   return [meanwhile](unsigned, std::span<dataplane::bpf_object_file> objects) -> task<void> {
     co_await yield_now{};
     if (meanwhile) meanwhile();
-    for (auto& o : objects) o.load();
+    dataplane::load_each(objects);
   };
 }
 

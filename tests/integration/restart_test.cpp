@@ -270,6 +270,44 @@ TEST_P(restart, a_datapath_on_another_pin_root_leaves_the_netdevs_alone) {
   EXPECT_TRUE(ping(h1, "10.95.2.2"));
 }
 
+// A restart on a data plane pinned by a build whose port counters were a per-CPU array:
+// the cube re-adopts its state, its counts carried into the current layout.
+TEST_P(restart, port_counters_of_the_older_layout_are_carried_over) {
+  testing::test_datapath dp;
+  const std::string pinned = dp.root() + "/cubes/sf/cube_port_stats";  // datapath::cube_pin_dir
+  {
+    simpleforwarder sf(*dp, "sf", type());
+    dp->keep_kernel_state_on_exit();
+  }
+  // What the older build left: a per-CPU array, port 1 counted on every CPU.
+  ASSERT_EQ(::unlink(pinned.c_str()), 0);
+  unique_fd older(bpf_map_create(BPF_MAP_TYPE_PERCPU_ARRAY, "cube_port_stats", sizeof(uint32_t), sizeof(pcn_port_stats), PCN_MAX_PORTS, nullptr));
+  ASSERT_TRUE(older);
+  unsigned cpus = dataplane::detail::possible_cpus();
+  std::vector<pcn_port_stats> per_cpu(cpus, pcn_port_stats{3, 300, 1, 100});
+  uint32_t port = 1;
+  ASSERT_EQ(bpf_map_update_elem(older.get(), &port, per_cpu.data(), BPF_ANY), 0);
+  ASSERT_EQ(bpf_obj_pin(older.get(), pinned.c_str()), 0);
+
+  dp.restart();
+  simpleforwarder sf(*dp, "sf", type());
+  dp->finish_restore();
+  sf.add_port("p0");
+  sf.add_port("p1");
+  auto c = sf.find_port("p1")->counters();
+  EXPECT_EQ(c.rx_packets, 3u * cpus);
+  EXPECT_EQ(c.rx_bytes, 300u * cpus);
+  EXPECT_EQ(c.tx_packets, 1u * cpus);
+  EXPECT_EQ(c.tx_bytes, 100u * cpus);
+  EXPECT_EQ(sf.find_port("p0")->counters().rx_packets, 0u);
+  bpf_map_info info{};
+  uint32_t len = sizeof info;
+  unique_fd now(bpf_obj_get(pinned.c_str()));
+  ASSERT_TRUE(now);
+  ASSERT_EQ(bpf_obj_get_info_by_fd(now.get(), &info, &len), 0);
+  EXPECT_EQ(info.type, BPF_MAP_TYPE_ARRAY) << "the pin is the current layout now";
+}
+
 INSTANTIATE_TEST_SUITE_P(types, restart, ::testing::Values(cube_type::xdp_drv, cube_type::xdp_skb, cube_type::tc),
                          testing::type_name);
 
