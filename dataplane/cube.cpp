@@ -135,8 +135,7 @@ cube_base::cube_base(datapath& dp, cube_options options, unsigned directions)
       for (uint8_t d = 0; d < _slots.size(); ++d) _instances.push_back(load_instance(d));
       for (uint8_t d = 0; d < _slots.size(); ++d) install(_instances[d], d);
     }
-    const auto& rows = port_stats_rows();
-    for (uint16_t port = 0; port < carried.size(); ++port) rows[port] = carried[port];
+    for (uint16_t port = 0; port < carried.size(); ++port) port_stats_rows()[port] = carried[port];
   } catch (...) {
     dp.unregister_cube(*this);
     throw;

@@ -536,8 +536,8 @@ void datapath::report_xdp_netdevs(const hook_plans& plans, const std::vector<std
   if (_xdp_listener) _xdp_listener(_xdp_netdevs_reported);
 }
 
-// One program of the framework's object (bpf/netdev.bpf.c) with its constants; the
-// object's other programs are not loaded.
+// A new instance of one of the framework's programs (bpf/netdev.bpf.c), from the template
+// of the framework object loaded at start, with its own first hop and trace filter.
 unique_fd datapath::load_framework_program(hook_family family, std::string_view program, const pcn_hop& hop,
                                            const pcn_trace_filter& trace, const std::string& what) const {
   auto it = _framework_programs.find(std::pair{family, std::string(program)});
