@@ -270,8 +270,8 @@ task<void> datastore::apply_change(cube_record& r, json::object before, json::ob
   try {
     if (auto level = log::parse_level(text_of(after, "loglevel")); level && *level != fp.log_level()) {
       log::level old = fp.log_level();
-      fp.set_log_level(*level);
-      undo.push_now([&fp, old] { fp.set_log_level(old); });
+      co_await fp.set_log_level(*level);
+      undo.push([&fp, old] { return fp.set_log_level(old); });
     }
     std::set<std::string> old_ports = port_names(before), new_ports = port_names(after);
     if (standard) {

@@ -27,6 +27,7 @@
 #include "cubes/simpleforwarder/simpleforwarder.hpp"
 #include "cubes/transparenthelloworld/transparenthelloworld.hpp"
 #include "dataplane/datapath.hpp"
+#include "reactor/engine.hpp"
 #include "tests/support/netns.hpp"
 
 namespace pcn::bench {
@@ -144,7 +145,7 @@ class capture_dut {
     cubes::packetcapture::settings s;
     s.capture = cubes::packetcapture::mode::bidirectional;
     if (!match) s.filters.l4proto = IPPROTO_TCP;
-    _capture.configure(s);
+    engine({.shards = 1, .pin_threads = false}).run(_capture.configure(s));  // its reload, here
     dp.attach(_capture, "bench_sf:in", {});
     if (match)
       _drain = std::jthread([this](std::stop_token stop) {

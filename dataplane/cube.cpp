@@ -181,24 +181,45 @@ cube_base::instance cube_base::load_maps(uint8_t direction) const {
 }
 
 task<void> cube_base::load_programs() {
-  if (!_programs_pending) co_return;
-  // Prepared here (the constants as they are now, the maps of the maps-only objects),
-  // loaded at the home place, installed here.
+  if (_programs_pending) co_await reload_at_home();
+}
+
+std::vector<bpf_object_file> cube_base::prepare_instance(uint8_t direction) const {
   std::vector<bpf_object_file> objects;
-  for (uint8_t d = 0; d < _slots.size(); ++d) objects.push_back(prepare_object(code(), "", _constants, &_instances[d].object, d));
-  co_await _datapath->load_objects(_home, objects);
-  if (!_programs_pending) co_return;  // reload() loaded them meanwhile, with what is current now
-  std::vector<instance> loaded(objects.size());
-  for (size_t d = 0; d < objects.size(); ++d) loaded[d].object = std::move(objects[d]);
-  switch_to(std::move(loaded));
+  const bpf_object_file& running = _instances[direction].object;
+  objects.push_back(prepare_object(code(), "", _constants, &running, direction));
+  for (const auto& [index, v] : _ucube_variants)
+    objects.push_back(prepare_object(v.image, "/ucube" + std::to_string(index), v.constants, &running, direction));
+  return objects;
+}
+
+task<void> cube_base::reload_at_home() {
+  uint64_t reload = ++_reloads_begun;
+  std::vector<bpf_object_file> objects;  // per direction: the object, then its variants
+  for (uint8_t d = 0; d < _slots.size(); ++d)
+    for (auto& object : prepare_instance(d)) objects.push_back(std::move(object));
+  std::exception_ptr failure = co_await failure_of(_datapath->load_objects(_home, objects));
+  if (_installed_reload > reload) co_return;  // one begun later installed: it had these inputs too
+  if (failure) std::rethrow_exception(failure);
+  std::vector<instance> loaded(_slots.size());
+  auto next = objects.begin();
+  for (instance& in : loaded) {
+    in.object = std::move(*next++);
+    for (const auto& [index, v] : _ucube_variants) {
+      in.variants.emplace(index, std::move(*next++));
+      in.variants.at(index).program_fd(v.program);  // as load_variant(): throws if it has no such program
+    }
+  }
+  switch_to(std::move(loaded), reload);
 }
 
 // Installs freshly loaded instances, one atomic program-array update per μcube and slot,
 // and releases the ones they replace only after the switch.
-void cube_base::switch_to(std::vector<instance> fresh) {
+void cube_base::switch_to(std::vector<instance> fresh, uint64_t reload) {
   for (uint8_t d = 0; d < _slots.size(); ++d) install(fresh[d], d);
   std::swap(fresh, _instances);
   _programs_pending = false;
+  _installed_reload = reload;
 }
 
 void cube_base::require_programs() const {
@@ -288,9 +309,10 @@ void cube_base::reload() {
   // The new objects share every map with the running ones (same pins), so state is kept;
   // then μcubes and the panel slots switch over, each by one atomic program-array update.
   // The old objects are released only after the switch.
+  uint64_t reload = ++_reloads_begun;
   std::vector<instance> fresh;
   for (uint8_t d = 0; d < _slots.size(); ++d) fresh.push_back(load_instance(d));
-  switch_to(std::move(fresh));
+  switch_to(std::move(fresh), reload);
 }
 
 template <typename T>
@@ -308,12 +330,17 @@ void cube_base::reload_with(T& field, const T& value) {
 
 void cube_base::set_next_hops(const std::array<pcn_hop, 2>& hops) { reload_with(_next_hops, hops); }
 
-void cube_base::set_log_level(log::level level) {
-  if (level == _log_level) return;
+task<void> cube_base::set_log_level(log::level level) {
+  if (level == _log_level) co_return;
   log::level previous = _log_level;
   bool had_programs = !_programs_pending;
   uint32_t before = had_programs ? verified_instructions(master_fd()) : 0;
-  reload_with(_log_level, level);
+  _log_level = level;
+  std::exception_ptr failure = co_await failure_of(reload_at_home());
+  if (failure) {
+    _log_level = previous;
+    std::rethrow_exception(failure);
+  }
   framework_state_changed();
   // Messages below the level are gone from the programs: show what that saved.
   uint32_t after = verified_instructions(master_fd());
@@ -350,6 +377,7 @@ void cube_base::replace_ucube(unsigned index, elf_image image, const std::string
     else _ucube_variants.erase(index);
     throw;
   }
+  _installed_reload = ++_reloads_begun;  // a reload under way lacks the variant
 }
 
 cube::cube(datapath& dp, cube_options options) : cube_base(dp, std::move(options), 1) {}

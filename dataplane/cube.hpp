@@ -139,8 +139,9 @@ class cube_base {
   // removed, a port's peer (e.g. for a cache of what the management plane shows).
   uint64_t framework_state_version() const noexcept { return _framework_state_version; }
   // Reloads the fast path with the new level as a load-time constant (messages below it
-  // are compiled out); maps and wiring are kept, the switch is atomic.
-  void set_log_level(log::level level);
+  // are compiled out); maps and wiring are kept, the switch is atomic. Verified at the
+  // cube's home place, as reload_at_home(); unchanged if that fails.
+  task<void> set_log_level(log::level level);
 
   // A cube constructed while the datapath spreads program loads (datapath::
   // spread_program_loads) has its maps but no programs yet: this loads them at the cube's
@@ -149,15 +150,23 @@ class cube_base {
   // (it returns at once) for a cube loaded by its constructor, or reloaded since.
   task<void> load_programs();
   bool programs_loaded() const noexcept { return !_programs_pending; }
-  // Where load_programs() loads (a place of datapath::spread_program_loads; 0 otherwise).
+  // Where load_programs() and reload_at_home() load (a place of datapath::spread_program_loads; 0 otherwise).
   unsigned home() const noexcept { return _home; }
 
-  // A service constant for the next reload(); reload() applies them all atomically.
+  // A service constant for the next reload; a reload applies them all atomically.
   template <typename T>
   void set_constant(std::string name, const T& value) {
     stage_constant(load_constant::of(std::move(name), value));
   }
+  // Loads the cube's code again with what is current now (constants, log level, next hops)
+  // and switches over atomically; the maps, and so the state, are kept. reload() loads
+  // here and now, for callers that cannot wait. reload_at_home() prepares the objects here,
+  // has the verifier load them at the cube's home place (datapath::spread_program_loads)
+  // while this shard goes on with other work, and installs them here; if another reload
+  // installed code meanwhile, that code had these inputs too and stands. Both throw, and
+  // change nothing, when the kernel refuses the code.
   void reload();
+  task<void> reload_at_home();
 
   // Replaces μcube `index` (0 is the master) with the program `program` of another object
   // (a variant of the service); maps with the cube's map names are shared, the others are
@@ -231,7 +240,7 @@ class cube_base {
   };
 
   const elf_image& code() const noexcept { return family() == hook_family::xdp ? _code.xdp : _code.tc; }
-  void switch_to(std::vector<instance> fresh);
+  void switch_to(std::vector<instance> fresh, uint64_t reload);
   void stage_constant(load_constant c);
   // An object opened with every constant set and every map pinned or shared: ready to load.
   bpf_object_file prepare_object(elf_image image, const std::string& tag, const std::vector<load_constant>& constants,
@@ -240,6 +249,10 @@ class cube_base {
                               const bpf_object_file* share_maps_with, uint8_t direction) const;
   // The code for one direction with its maps created (or reused) and no program loaded.
   instance load_maps(uint8_t direction) const;
+  // The code for one direction as load_instance() makes it, opened and not loaded: the
+  // object, then its variants in the order of _ucube_variants. Maps are those of the
+  // running instance's object (or of the maps-only one).
+  std::vector<bpf_object_file> prepare_instance(uint8_t direction) const;
   void require_programs() const;
   friend class port;  // its counters are in the cube's port_stats_rows()
   bpf_object_file load_variant(unsigned index, const ucube_variant& v, const bpf_object_file& main, uint8_t direction) const;
@@ -265,6 +278,10 @@ class cube_base {
   std::map<unsigned, ucube_variant> _ucube_variants;  // replaced μcubes, by index
   mutable mapped_array<pcn_port_stats> _port_stats;  // cube_port_stats, in place
   bool _programs_pending = false;  // _instances hold maps only, until load_programs()
+  // Reloads are numbered as they begin; the code installed is that of _installed_reload.
+  // A reload that ends after a later-begun one installed is dropped: that one had its inputs.
+  uint64_t _reloads_begun = 0;
+  uint64_t _installed_reload = 0;
   unsigned _home = 0;
   slowpath_counters _slowpath;  // the userspace half; slowpath_stats() adds the kernel's
   uint64_t _framework_state_version = 0;

@@ -227,6 +227,19 @@ inline task<void> task_promise<void>::get_return_object() noexcept {
 }
 }  // namespace detail
 
+// The exception `work` ended with, or null. A catch handler may not co_await: a coroutine
+// that must await something to answer a failure (undo a step) awaits this instead.
+//   std::exception_ptr failure = co_await failure_of(step());
+//   if (failure) { co_await undo(); std::rethrow_exception(failure); }
+inline task<std::exception_ptr> failure_of(task<void> work) {
+  try {
+    co_await std::move(work);
+  } catch (...) {
+    co_return std::current_exception();
+  }
+  co_return nullptr;
+}
+
 template <typename T>
 struct is_task : std::false_type {};
 template <typename T>

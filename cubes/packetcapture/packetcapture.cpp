@@ -97,7 +97,7 @@ void packetcapture::set_fastpath_constants(const settings& s) {
   set_constant("filter_dport", c.dport);
 }
 
-void packetcapture::configure(const settings& wanted) {
+task<void> packetcapture::configure(const settings& wanted) {
   std::optional<pcap::pcap_expression> expression;
   if (wanted.filter != _settings.filter || wanted.snaplen != _settings.snaplen) expression.emplace(wanted.filter, wanted.snaplen);
   bool dump_changed = wanted.dump != _settings.dump || wanted.dump_format != _settings.dump_format;
@@ -108,11 +108,10 @@ void packetcapture::configure(const settings& wanted) {
   }
   if (wanted.capture != _settings.capture || wanted.snaplen != _settings.snaplen || wanted.filters != _settings.filters) {
     set_fastpath_constants(wanted);
-    try {
-      reload();
-    } catch (...) {
+    std::exception_ptr refused = co_await failure_of(reload_at_home());
+    if (refused) {
       set_fastpath_constants(_settings);
-      throw;
+      std::rethrow_exception(refused);
     }
   }
   // Nothing can fail from here on. What was copied under the old settings goes where they

@@ -53,8 +53,9 @@ class packetcapture final : public dataplane::transparent_cube {
   const settings& current() const noexcept { return _settings; }
   // All or nothing: the expression is compiled and the dump file opened before the fast
   // path is reloaded; anything refused throws (pcap::filter_error, std::system_error,
-  // topology_error) and leaves the previous settings in force.
-  void configure(const settings& wanted);
+  // topology_error) and leaves the previous settings in force. The reload is verified at
+  // the cube's home place (reload_at_home()).
+  task<void> configure(const settings& wanted);
 
   statistics stats() const;
 

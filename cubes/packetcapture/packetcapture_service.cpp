@@ -73,7 +73,7 @@ class packetcapture_control final : public api::managed_cube {
     packetcapture::settings wanted = settings_of(after);
     if (wanted == _cube.current()) co_return;
     try {
-      _cube.configure(wanted);
+      co_await _cube.configure(wanted);
     } catch (const pcap::filter_error& e) {
       throw request_error(400, std::string_view(e.what()).starts_with("dump") ? "dump" : "filter", e.what());
     } catch (const std::system_error& e) {

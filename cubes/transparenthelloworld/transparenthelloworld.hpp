@@ -17,14 +17,15 @@ class transparenthelloworld final : public dataplane::transparent_cube {
 
   action ingress_action() const noexcept { return _ingress; }
   action egress_action() const noexcept { return _egress; }
-  void set_ingress_action(action a);
-  void set_egress_action(action a);
+  // Reload the fast path (verified at the cube's home place); unchanged if that fails.
+  task<void> set_ingress_action(action a);
+  task<void> set_egress_action(action a);
 
   static std::string_view to_string(action a);
   static std::optional<action> parse_action(std::string_view s);
 
  private:
-  void apply(const char* constant, action& current, action wanted);
+  task<void> apply(const char* constant, action& current, action wanted);
 
   action _ingress = action::pass;
   action _egress = action::pass;

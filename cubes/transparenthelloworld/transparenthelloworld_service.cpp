@@ -14,22 +14,20 @@ class transparenthelloworld_control final : public api::managed_cube {
   dataplane::cube_base& fastpath() override { return _cube; }
 
   task<void> apply(const api::json::object& before, const api::json::object& after) override {
-    try {
-      set(after);
-    } catch (...) {
-      set(before);
-      throw;
+    std::exception_ptr refused = co_await failure_of(set(after));
+    if (refused) {
+      co_await set(before);  // a direction already changed goes back
+      std::rethrow_exception(refused);
     }
-    co_return;
   }
 
  private:
-  void set(const api::json::object& config) {
+  task<void> set(const api::json::object& config) {
     using thw = transparenthelloworld;
     if (auto a = thw::parse_action(api::string_member(config, "ingress-action", "PASS")); a && *a != _cube.ingress_action())
-      _cube.set_ingress_action(*a);
+      co_await _cube.set_ingress_action(*a);
     if (auto a = thw::parse_action(api::string_member(config, "egress-action", "PASS")); a && *a != _cube.egress_action())
-      _cube.set_egress_action(*a);
+      co_await _cube.set_egress_action(*a);
   }
 
   transparenthelloworld _cube;

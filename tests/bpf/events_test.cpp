@@ -10,6 +10,7 @@
 #include "cubes/helloworld/helloworld.hpp"
 #include "slowpath/event_ring.hpp"
 #include "slowpath/log_format.hpp"
+#include "tests/support/run.hpp"
 #include "tests/support/test_datapath.hpp"
 #include "tests/support/xdp_metadata.hpp"
 
@@ -76,7 +77,7 @@ TEST_P(fastpath_events, messages_below_the_level_are_compiled_out) {
   cubes::helloworld hw(*dp, "hwlvl", GetParam(), log::level::trace);
   hw.add_port("a");
   uint32_t with_trace = dataplane::verified_instructions(hw.master_fd());
-  hw.set_log_level(log::level::info);
+  testing::run(hw.set_log_level(log::level::info));
   uint32_t at_info = dataplane::verified_instructions(hw.master_fd());
   EXPECT_LT(at_info, with_trace) << "the TRACE message must disappear from the program at INFO";
   ::testing::Test::RecordProperty("instructions_trace", static_cast<int>(with_trace));

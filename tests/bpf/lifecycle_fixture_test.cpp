@@ -13,6 +13,7 @@
 #include "probe_xdp.skel.h"
 #include "tests/bpf/fixture.hpp"
 #include "tests/support/probe_cube.hpp"
+#include "tests/support/run.hpp"
 
 namespace pcn::testing {
 namespace {
@@ -42,7 +43,7 @@ TEST_P(lifecycle, reload_with_a_new_log_level_keeps_state_and_forwarding) {
   forward_between(sf, a, b, false);
   transparenthelloworld thw(dp(), "thw", type());
   dp().attach(thw, "sf:p1", {});
-  thw.set_ingress_action(transparenthelloworld::action::drop);
+  testing::run(thw.set_ingress_action(transparenthelloworld::action::drop));
 
   std::vector<fixture> table = {
       {.description = "forwarded by sf's entry",
@@ -57,8 +58,8 @@ TEST_P(lifecycle, reload_with_a_new_log_level_keeps_state_and_forwarding) {
   };
   run(table);
 
-  sf.set_log_level(log::level::trace);
-  thw.set_log_level(log::level::err);
+  testing::run(sf.set_log_level(log::level::trace));
+  testing::run(thw.set_log_level(log::level::err));
   EXPECT_EQ(sf.log_level(), log::level::trace);
   EXPECT_EQ(thw.log_level(), log::level::err);
   {
@@ -78,7 +79,7 @@ TEST_P(lifecycle_with_probe_code, replace_ucube_takes_effect_and_survives_a_relo
   probe_cube witness(dp(), "witness", type(), 0);
   dp().attach(thw, n.name(), {});
   dp().attach(witness, n.name(), {});
-  thw.set_ingress_action(transparenthelloworld::action::drop);
+  testing::run(thw.set_ingress_action(transparenthelloworld::action::drop));
   run({{.description = "thw drops before the witness sees anything",
         .netdev = n.name(),
         .input = frames::udp_a_to_b(),
@@ -101,7 +102,7 @@ TEST_P(lifecycle_with_probe_code, replace_ucube_takes_effect_and_survives_a_relo
   };
   passes("thw's slot now runs the probe: the packet passes, at position 0, then the witness");
 
-  thw.set_log_level(log::level::debug);
+  testing::run(thw.set_log_level(log::level::debug));
   passes("a reload of thw keeps the replaced master");
 }
 

@@ -11,6 +11,7 @@
 #include "capture/pcapng.hpp"
 #include "cubes/packetcapture/packetcapture.hpp"
 #include "tests/bpf/fixture.hpp"
+#include "tests/support/run.hpp"
 
 namespace pcn::testing {
 namespace {
@@ -57,7 +58,7 @@ class packetcapture_fixture : public dataplane_fixture {
   void configure(std::function<void(packetcapture::settings&)> change) {
     packetcapture::settings s = pc->current();
     change(s);
-    pc->configure(s);
+    testing::run(pc->configure(s));
   }
 
   // Sends a -> b (in by p0: ingress for pc) or b -> a (out by p0: egress), expecting the

@@ -6,6 +6,7 @@
 #include "cubes/simpleforwarder/simpleforwarder.hpp"
 #include "cubes/transparenthelloworld/transparenthelloworld.hpp"
 #include "tests/bpf/fixture.hpp"
+#include "tests/support/run.hpp"
 
 namespace pcn::testing {
 namespace {
@@ -124,8 +125,8 @@ TEST_P(services, transparenthelloworld_on_a_cube_port) {
   for (const config& c : {config{"PASS/PASS", act::pass, act::pass}, config{"DROP/PASS", act::drop, act::pass},
                           config{"PASS/DROP", act::pass, act::drop}, config{"DROP/DROP", act::drop, act::drop}}) {
     SCOPED_TRACE(std::string("ingress/egress ") + c.name);
-    thw.set_ingress_action(c.ingress);
-    thw.set_egress_action(c.egress);
+    testing::run(thw.set_ingress_action(c.ingress));
+    testing::run(thw.set_egress_action(c.egress));
     fixture in = {.description = "into sf through p0",
                   .netdev = a.name(),
                   .input = frames::udp_a_to_b(),
@@ -157,7 +158,7 @@ TEST_P(services, transparenthelloworld_on_a_netdev) {
         .netdev = lone.name(),
         .input = frames::udp_a_to_b(),
         .expected = verdict::pass}});
-  alone.set_ingress_action(transparenthelloworld::action::drop);
+  testing::run(alone.set_ingress_action(transparenthelloworld::action::drop));
   run({{.description = "ingress DROP on a netdev without a port",
         .netdev = lone.name(),
         .input = frames::udp_a_to_b(),
@@ -168,7 +169,7 @@ TEST_P(services, transparenthelloworld_on_a_netdev) {
   transparenthelloworld thw(dp(), "thw", type());
   dp().attach(thw, a.name(), {});
 
-  thw.set_ingress_action(transparenthelloworld::action::drop);
+  testing::run(thw.set_ingress_action(transparenthelloworld::action::drop));
   run({{.description = "ingress DROP: nothing reaches the cube",
         .netdev = a.name(),
         .input = frames::udp_a_to_b(),
@@ -179,8 +180,8 @@ TEST_P(services, transparenthelloworld_on_a_netdev) {
         .expected = verdict::redirect,
         .counters = {{"sf:p1", 1, 0}, {"sf:p0", 0, 1}}}});
 
-  thw.set_ingress_action(transparenthelloworld::action::pass);
-  thw.set_egress_action(transparenthelloworld::action::drop);
+  testing::run(thw.set_ingress_action(transparenthelloworld::action::pass));
+  testing::run(thw.set_egress_action(transparenthelloworld::action::drop));
   std::vector<fixture> table = {{.description = "egress DROP: what arrives on the netdev goes through",
                                  .netdev = a.name(),
                                  .input = frames::udp_a_to_b(),

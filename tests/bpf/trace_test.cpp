@@ -16,6 +16,7 @@
 #include "dataplane/trace.hpp"
 #include "slowpath/event_ring.hpp"
 #include "tests/bpf/fixture.hpp"
+#include "tests/support/run.hpp"
 
 namespace pcn::testing {
 namespace {
@@ -97,7 +98,7 @@ TEST_P(packet_trace, hops_in_order_with_their_verdicts_and_none_when_off) {
       << lines;
 
   // Dropped by the transparent cube: the trace says who.
-  c.th.set_ingress_action(transparenthelloworld::action::drop);
+  testing::run(c.th.set_ingress_action(transparenthelloworld::action::drop));
   r = send(x.name(), frames::udp_a_to_b());
   EXPECT_EQ(verdict_name(r.retval), verdict_name(code(verdict::drop)));
   hops = ring.take();
@@ -107,7 +108,7 @@ TEST_P(packet_trace, hops_in_order_with_their_verdicts_and_none_when_off) {
   EXPECT_EQ(hops[1].reason, PCN_DROP_REASON_CUBE);
   lines = session->take().bytes;
   EXPECT_NE(lines.find(R"("cube":"trth","ucube":"master","direction":"ingress","verdict":"drop","reason":"dropped by the cube")"), std::string::npos) << lines;
-  c.th.set_ingress_action(transparenthelloworld::action::pass);
+  testing::run(c.th.set_ingress_action(transparenthelloworld::action::pass));
 
   // A filter that does not match: nothing.
   send(y.name(), frames::udp_b_to_a());

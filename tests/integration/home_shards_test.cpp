@@ -7,9 +7,12 @@
 
 #include <boost/json/parse.hpp>
 #include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "api/control_call.hpp"
@@ -96,7 +99,9 @@ TEST_P(home_shards, programs_load_on_the_home_shard_and_the_cubes_forward) {
   EXPECT_TRUE(ping(h1, "10.93.0.2")) << "h1 -> h2, through sf and t";
   EXPECT_TRUE(ping(h2, "10.93.0.1")) << "h2 -> h1";
   EXPECT_GE(sf->find_port("p0")->counters().rx_packets, 6u);
-  t->set_ingress_action(transparenthelloworld::action::drop);
+  // A service's reload (a new action) is verified at home too.
+  testing::run(t->set_ingress_action(transparenthelloworld::action::drop), 3);
+  EXPECT_EQ(loads.back(), (recorded_load{1, 2, 2, true}));
   EXPECT_TRUE(testing::ping_fails(h2, "10.93.0.1")) << "t's ingress drops what enters sf through p1";
 }
 
@@ -104,9 +109,10 @@ TEST_P(home_shards, a_reload_while_the_programs_load_elsewhere_wins) {
   testing::test_datapath dp;
   simpleforwarder* racing = nullptr;
   int reloaded_master = -1;
-  // Reloads the cube (a new log level, inline) while its first programs are being loaded.
+  // Reloads the cube at once (as a change of its next hops does) while its first programs
+  // are being loaded.
   dp->spread_program_loads(1, [&](unsigned, std::span<dataplane::bpf_object_file> objects) -> task<void> {
-    racing->set_log_level(log::level::debug);
+    racing->reload();
     reloaded_master = racing->master_fd();
     dataplane::load_each(objects);
     co_return;
@@ -116,7 +122,29 @@ TEST_P(home_shards, a_reload_while_the_programs_load_elsewhere_wins) {
   testing::run(sf.load_programs());
   EXPECT_TRUE(sf.programs_loaded());
   EXPECT_EQ(sf.master_fd(), reloaded_master) << "the reload's programs stay; the older load is dropped";
-  EXPECT_EQ(sf.log_level(), log::level::debug);
+}
+
+// Two reloads verified at home at once (a log level, then an action), the first to begin
+// ending last: the second had the first's inputs too, so its code stands and the first's is
+// dropped; had it been installed, the action would be lost.
+TEST_P(home_shards, a_reload_that_ends_after_a_later_one_is_dropped) {
+  testing::test_datapath dp;
+  transparenthelloworld t(*dp, "t", GetParam());  // loaded by its constructor, home 0
+  std::vector<int> masters;                       // what each load made, in the order they end
+  unsigned loads = 0;
+  dp->spread_program_loads(1, [&](unsigned, std::span<dataplane::bpf_object_file> objects) -> task<void> {
+    if (loads++ == 0)
+      for (int i = 0; i < 3; ++i) co_await yield_now{};
+    dataplane::load_each(objects);
+    masters.push_back(objects[PCN_INGRESS].program_fd("pcn_master"));
+  });
+  testing::run([&]() -> task<void> {
+    co_await when_all(t.set_log_level(log::level::debug), t.set_ingress_action(transparenthelloworld::action::drop));
+  }());
+  ASSERT_EQ(masters.size(), 2u);
+  EXPECT_EQ(t.master_fd(PCN_INGRESS), masters[0]) << "the later reload, which ended first, stands";
+  EXPECT_EQ(t.log_level(), log::level::debug);
+  EXPECT_EQ(t.ingress_action(), transparenthelloworld::action::drop);
 }
 
 TEST_P(home_shards, a_load_that_fails_leaves_the_cube_without_programs_and_removable) {
@@ -249,6 +277,43 @@ TEST(home_shards_store, a_cube_whose_programs_fail_to_load_is_retired_and_gone) 
   EXPECT_EQ(retired, std::vector<std::string>{"x"}) << "the slow path was told before the cube went";
   EXPECT_TRUE(store.cube_names().empty());
   EXPECT_TRUE(dp->cubes().empty());
+}
+
+// Different cubes proceed in parallel: while a PATCH of cube a waits for its reload on a's
+// home shard, a request on cube b runs on the control shard and completes. The home shard
+// waits for that (bounded) before it loads: a reload verified on the control shard would
+// hold it up, and b's request would come only after.
+TEST(home_shards_store, a_request_on_another_cube_completes_while_a_reload_verifies_at_home) {
+  testing::test_datapath dp;
+  api::datastore store(*dp);
+  const api::service_entry& hw = store.add_service(cubes::helloworld_service());
+  std::atomic<bool> b_done = false;
+  bool b_done_before_a_loaded = false;
+  unsigned loaded_on = 0;
+  testing::run(store.create_cube(hw, "a", json::object()));
+  testing::run(store.create_cube(hw, "b", json::object()));
+  dp->spread_program_loads(1, [&](unsigned, std::span<dataplane::bpf_object_file> objects) -> task<void> {
+    auto wait_for_b_then_load = [&, objects] {
+      auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+      while (!b_done && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      b_done_before_a_loaded = b_done;
+      loaded_on = reactor::current().shard_id();
+      dataplane::load_each(objects);
+    };
+    co_await on_shard(1, std::move(wait_for_b_then_load));
+  });
+  const schema::resolved_path a_loglevel = schema::resolve(*hw.schema, "a", std::vector<std::string>{"loglevel"});
+  const schema::resolved_path b_action = schema::resolve(*hw.schema, "b", std::vector<std::string>{"action"});
+  auto request_on_b = [&]() -> task<void> {
+    co_await yield_now{};
+    co_await store.change(b_action, schema::method::patch, json::string("FORWARD"));
+    b_done = true;
+  };
+  testing::run([&]() -> task<void> { co_await when_all(store.change(a_loglevel, schema::method::patch, json::string("DEBUG")), request_on_b()); }(), 2);
+  EXPECT_TRUE(b_done_before_a_loaded) << "b's request waited for a's reload";
+  EXPECT_EQ(loaded_on, 1u);
+  EXPECT_EQ(store.view("a").at("loglevel"), "DEBUG");
+  EXPECT_EQ(store.view("b").at("action"), "FORWARD");
 }
 
 // Another request's change during a document load is saved after the load, with all of the
