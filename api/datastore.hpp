@@ -10,7 +10,9 @@
 // tcubes) and, for transparent cubes, parent. A cube's own leaves are the service's.
 //
 // Lives on the control shard (shard 0), with the datapath; not thread-safe. Requests on
-// one cube are serialised; requests on different cubes interleave when handlers suspend.
+// one cube are serialised; requests on different cubes interleave when handlers suspend,
+// as they do while the verifier loads a cube's programs on its home shard (creation, and
+// the reloads handlers ask for): that work of different cubes proceeds in parallel.
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 #include <functional>

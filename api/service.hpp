@@ -10,7 +10,9 @@
 //   };
 //   api::service_definition{.name = "helloworld", .modules = ..., .create = ...}
 //
-// Everything here runs on the control shard (shard 0), where the datapath lives.
+// Everything here runs on the control shard (shard 0), where the datapath lives; a
+// handler's reloads (cube_base::reload_at_home()) are verified on the cube's home shard
+// while it waits, and other requests go on meanwhile.
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 #include <functional>
