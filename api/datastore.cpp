@@ -379,12 +379,7 @@ task<void> datastore::create(const service_entry& service, const std::string& na
   // Loaded elsewhere when the datapath spreads program loads: other requests go on here.
   // Not in _cubes meanwhile, so no request reaches it; the name is held by the datapath. The
   // slow path may (a re-adopted slot runs the previous program): a failure lets it finish.
-  std::exception_ptr load_failure;
-  try {
-    co_await r->control->fastpath().load_programs();
-  } catch (...) {
-    load_failure = std::current_exception();
-  }
+  std::exception_ptr load_failure = co_await failure_of(r->control->fastpath().load_programs());
   if (load_failure) {
     if (_removing) co_await _removing(r->control->fastpath());
     std::rethrow_exception(load_failure);
