@@ -132,7 +132,7 @@ cube_base::cube_base(datapath& dp, cube_options options, unsigned directions)
       for (uint8_t d = 0; d < _slots.size(); ++d) _instances.push_back(load_maps(d));
       _programs_pending = true;
     } else {
-      for (uint8_t d = 0; d < _slots.size(); ++d) _instances.push_back(load_instance(d));
+      for (uint8_t d = 0; d < _slots.size(); ++d) _instances.push_back(load_instance(d, installed_inputs()));
       for (uint8_t d = 0; d < _slots.size(); ++d) install(_instances[d], d);
     }
     for (uint16_t port = 0; port < carried.size(); ++port) port_stats_rows()[port] = carried[port];
@@ -144,11 +144,12 @@ cube_base::cube_base(datapath& dp, cube_options options, unsigned directions)
 
 cube_base::~cube_base() { _datapath->unregister_cube(*this); }
 
-bpf_object_file cube_base::prepare_object(elf_image image, const std::string& tag, const std::vector<load_constant>& constants,
-                                          const bpf_object_file* share_maps_with, uint8_t direction) const {
+bpf_object_file cube_base::prepare_object(elf_image image, const std::string& tag, log::level level,
+                                          const std::vector<load_constant>& constants, const bpf_object_file* share_maps_with,
+                                          uint8_t direction) const {
   bpf_object_file object(_name + tag, image);
   object.set_constant("pcn_cube_slot", slot());
-  object.set_constant("pcn_log_level", fast_path_level(_log_level));
+  object.set_constant("pcn_log_level", fast_path_level(level));
   object.set_constant("pcn_transparent", static_cast<uint32_t>(_slots.size() > 1));  // (transparent() is virtual: not while constructing)
   object.set_constant("pcn_direction", static_cast<uint32_t>(direction));
   object.set_constant("pcn_next_hop", _next_hops[direction]);
@@ -166,60 +167,89 @@ bpf_object_file cube_base::prepare_object(elf_image image, const std::string& ta
   return object;
 }
 
-bpf_object_file cube_base::load_object(elf_image image, const std::string& tag, const std::vector<load_constant>& constants,
-                                       const bpf_object_file* share_maps_with, uint8_t direction) const {
-  bpf_object_file object = prepare_object(image, tag, constants, share_maps_with, direction);
+bpf_object_file cube_base::load_object(elf_image image, const std::string& tag, log::level level,
+                                       const std::vector<load_constant>& constants, const bpf_object_file* share_maps_with,
+                                       uint8_t direction) const {
+  bpf_object_file object = prepare_object(image, tag, level, constants, share_maps_with, direction);
   object.load();
   return object;
 }
 
 cube_base::instance cube_base::load_maps(uint8_t direction) const {
-  instance in{prepare_object(code(), "", _constants, nullptr, direction), {}};
+  instance in{prepare_object(code(), "", _log_level, _constants, nullptr, direction), {}};
   for (const auto& program : in.object.program_names()) in.object.set_autoload(program, false);
   in.object.load();
   return in;
 }
 
 task<void> cube_base::load_programs() {
-  if (_programs_pending) co_await reload_at_home();
+  if (_programs_pending) co_await reload_at_home_with(std::nullopt);  // with nothing new: a reload meanwhile does
 }
 
-std::vector<bpf_object_file> cube_base::prepare_instance(uint8_t direction) const {
+std::vector<bpf_object_file> cube_base::prepare_instance(uint8_t direction, const code_inputs& in) const {
   std::vector<bpf_object_file> objects;
   const bpf_object_file& running = _instances[direction].object;
-  objects.push_back(prepare_object(code(), "", _constants, &running, direction));
+  objects.push_back(prepare_object(code(), "", in.level, in.constants, &running, direction));
   for (const auto& [index, v] : _ucube_variants)
-    objects.push_back(prepare_object(v.image, "/ucube" + std::to_string(index), v.constants, &running, direction));
+    objects.push_back(prepare_object(v.image, "/ucube" + std::to_string(index), in.level, v.constants, &running, direction));
   return objects;
 }
 
-task<void> cube_base::reload_at_home() {
-  uint64_t reload = ++_reloads_begun;
+task<void> cube_base::reload_at_home() { return reload_at_home_with(std::nullopt); }
+
+task<void> cube_base::reload_at_home_with(std::optional<log::level> level) {
+  auto turn = co_await _home_reloads.lock();  // each starts from what the previous one installed
+  const bool new_inputs = level.value_or(_log_level) != _log_level || !_staged.empty();
+  code_inputs wanted = take_staged(level.value_or(_log_level));
+  uint64_t installs = _installs;
   std::vector<bpf_object_file> objects;  // per direction: the object, then its variants
   for (uint8_t d = 0; d < _slots.size(); ++d)
-    for (auto& object : prepare_instance(d)) objects.push_back(std::move(object));
+    for (auto& object : prepare_instance(d, wanted)) objects.push_back(std::move(object));
   std::exception_ptr failure = co_await failure_of(_datapath->load_objects(_home, objects));
-  if (_installed_reload > reload) co_return;  // one begun later installed: it had these inputs too
-  if (failure) std::rethrow_exception(failure);
-  std::vector<instance> loaded(_slots.size());
-  auto next = objects.begin();
-  for (instance& in : loaded) {
-    in.object = std::move(*next++);
-    for (const auto& [index, v] : _ucube_variants) {
-      in.variants.emplace(index, std::move(*next++));
-      in.variants.at(index).program_fd(v.program);  // as load_variant(): throws if it has no such program
+  std::vector<instance> fresh(_slots.size());
+  if (_installs != installs) {
+    // The datapath installed code meanwhile (new next hops, trace hops) or a μcube was
+    // replaced: what was loaded lacks it. That code is current if this reload brings
+    // nothing new; otherwise this one loads again here, at once, with it.
+    if (!new_inputs) co_return;
+    for (uint8_t d = 0; d < _slots.size(); ++d) fresh[d] = load_instance(d, wanted);
+  } else {
+    if (failure) std::rethrow_exception(failure);
+    auto next = objects.begin();
+    for (instance& in : fresh) {
+      in.object = std::move(*next++);
+      for (const auto& [index, v] : _ucube_variants) {
+        in.variants.emplace(index, std::move(*next++));
+        in.variants.at(index).program_fd(v.program);  // as load_variant(): throws if it has no such program
+      }
     }
   }
-  switch_to(std::move(loaded), reload);
+  switch_to(std::move(fresh));
+  commit(std::move(wanted));
 }
 
 // Installs freshly loaded instances, one atomic program-array update per μcube and slot,
 // and releases the ones they replace only after the switch.
-void cube_base::switch_to(std::vector<instance> fresh, uint64_t reload) {
+void cube_base::switch_to(std::vector<instance> fresh) {
   for (uint8_t d = 0; d < _slots.size(); ++d) install(fresh[d], d);
   std::swap(fresh, _instances);
   _programs_pending = false;
-  _installed_reload = reload;
+  ++_installs;
+}
+
+cube_base::code_inputs cube_base::take_staged(log::level level) {
+  code_inputs in{level, _constants};
+  for (auto& c : std::exchange(_staged, {})) {
+    auto it = std::find_if(in.constants.begin(), in.constants.end(), [&](const load_constant& x) { return x.name == c.name; });
+    if (it != in.constants.end()) *it = std::move(c);
+    else in.constants.push_back(std::move(c));
+  }
+  return in;
+}
+
+void cube_base::commit(code_inputs in) {
+  _log_level = in.level;
+  _constants = std::move(in.constants);
 }
 
 void cube_base::require_programs() const {
@@ -228,15 +258,16 @@ void cube_base::require_programs() const {
 
 // Loads a variant's object for one direction, sharing the maps of `main` (that
 // direction's object of the cube, or the one about to replace it).
-bpf_object_file cube_base::load_variant(unsigned index, const ucube_variant& v, const bpf_object_file& main, uint8_t direction) const {
-  return load_object(v.image, "/ucube" + std::to_string(index), v.constants, &main, direction);
+bpf_object_file cube_base::load_variant(unsigned index, const ucube_variant& v, const bpf_object_file& main, uint8_t direction,
+                                        log::level level) const {
+  return load_object(v.image, "/ucube" + std::to_string(index), level, v.constants, &main, direction);
 }
 
 // The cube's code for one direction, with the current constants and variants. The maps
 // are those pinned already (the running instances'), so state is kept.
-cube_base::instance cube_base::load_instance(uint8_t direction) const {
-  instance in{load_object(code(), "", _constants, nullptr, direction), {}};
-  for (const auto& [index, v] : _ucube_variants) in.variants.emplace(index, load_variant(index, v, in.object, direction));
+cube_base::instance cube_base::load_instance(uint8_t direction, const code_inputs& inputs) const {
+  instance in{load_object(code(), "", inputs.level, inputs.constants, nullptr, direction), {}};
+  for (const auto& [index, v] : _ucube_variants) in.variants.emplace(index, load_variant(index, v, in.object, direction, inputs.level));
   return in;
 }
 
@@ -300,19 +331,26 @@ bool cube_base::run_in_slowpath(task<void> work) {
 }
 
 void cube_base::stage_constant(load_constant c) {
-  auto it = std::find_if(_constants.begin(), _constants.end(), [&](const load_constant& x) { return x.name == c.name; });
-  if (it != _constants.end()) *it = std::move(c);
-  else _constants.push_back(std::move(c));
+  auto it = std::find_if(_staged.begin(), _staged.end(), [&](const load_constant& x) { return x.name == c.name; });
+  if (it != _staged.end()) *it = std::move(c);
+  else _staged.push_back(std::move(c));
 }
 
 void cube_base::reload() {
   // The new objects share every map with the running ones (same pins), so state is kept;
   // then μcubes and the panel slots switch over, each by one atomic program-array update.
   // The old objects are released only after the switch.
-  uint64_t reload = ++_reloads_begun;
+  code_inputs wanted = take_staged(_log_level);
   std::vector<instance> fresh;
-  for (uint8_t d = 0; d < _slots.size(); ++d) fresh.push_back(load_instance(d));
-  switch_to(std::move(fresh), reload);
+  for (uint8_t d = 0; d < _slots.size(); ++d) fresh.push_back(load_instance(d, wanted));
+  switch_to(std::move(fresh));
+  commit(std::move(wanted));
+}
+
+void cube_base::reload_installed() {
+  std::vector<instance> fresh;
+  for (uint8_t d = 0; d < _slots.size(); ++d) fresh.push_back(load_instance(d, installed_inputs()));
+  switch_to(std::move(fresh));
 }
 
 template <typename T>
@@ -321,7 +359,7 @@ void cube_base::reload_with(T& field, const T& value) {
   T previous = field;
   field = value;
   try {
-    reload();
+    reload_installed();
   } catch (...) {
     field = previous;
     throw;
@@ -335,12 +373,7 @@ task<void> cube_base::set_log_level(log::level level) {
   log::level previous = _log_level;
   bool had_programs = !_programs_pending;
   uint32_t before = had_programs ? verified_instructions(master_fd()) : 0;
-  _log_level = level;
-  std::exception_ptr failure = co_await failure_of(reload_at_home());
-  if (failure) {
-    _log_level = previous;
-    std::rethrow_exception(failure);
-  }
+  co_await reload_at_home_with(level);
   framework_state_changed();
   // Messages below the level are gone from the programs: show what that saved.
   uint32_t after = verified_instructions(master_fd());
@@ -354,10 +387,10 @@ task<void> cube_base::set_log_level(log::level level) {
 void cube_base::replace_ucube(unsigned index, elf_image image, const std::string& program, std::vector<load_constant> constants) {
   if (index >= PCN_MAX_UCUBES) throw topology_error(topology_error::kind::invalid, _name + ": no μcube index " + std::to_string(index));
   ucube_variant v{image, program, std::move(constants)};
-  if (_programs_pending) reload();  // the rest of the code first: install() wants it
+  if (_programs_pending) reload_installed();  // the rest of the code first: install() wants it
   std::vector<bpf_object_file> loaded;  // per direction; then the objects they replace
   for (uint8_t d = 0; d < _instances.size(); ++d) {
-    loaded.push_back(load_variant(index, v, _instances[d].object, d));
+    loaded.push_back(load_variant(index, v, _instances[d].object, d, _log_level));
     loaded.back().program_fd(program);  // throws now if the object has no such program
   }
   // The previous variant (if any) is released only after the switch.
@@ -377,7 +410,7 @@ void cube_base::replace_ucube(unsigned index, elf_image image, const std::string
     else _ucube_variants.erase(index);
     throw;
   }
-  _installed_reload = ++_reloads_begun;  // a reload under way lacks the variant
+  ++_installs;  // a reload under way lacks the variant
 }
 
 cube::cube(datapath& dp, cube_options options) : cube_base(dp, std::move(options), 1) {}

@@ -8,6 +8,7 @@
 #include <array>
 #include <map>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -16,6 +17,7 @@
 #include "dataplane/object.hpp"
 #include "dataplane/table.hpp"
 #include "dataplane/types.hpp"
+#include "reactor/async_mutex.hpp"
 #include "reactor/task.hpp"
 
 namespace pcn::slowpath {
@@ -139,8 +141,7 @@ class cube_base {
   // removed, a port's peer (e.g. for a cache of what the management plane shows).
   uint64_t framework_state_version() const noexcept { return _framework_state_version; }
   // Reloads the fast path with the new level as a load-time constant (messages below it
-  // are compiled out); maps and wiring are kept, the switch is atomic. Verified at the
-  // cube's home place, as reload_at_home(); unchanged if that fails.
+  // are compiled out), as reload_at_home() does; log_level() changes once it is installed.
   task<void> set_log_level(log::level level);
 
   // A cube constructed while the datapath spreads program loads (datapath::
@@ -153,18 +154,21 @@ class cube_base {
   // Where load_programs() and reload_at_home() load (a place of datapath::spread_program_loads; 0 otherwise).
   unsigned home() const noexcept { return _home; }
 
-  // A service constant for the next reload; a reload applies them all atomically.
+  // A service constant for the next reload(), which applies them all atomically. Until
+  // then it is staged: nothing else loads it (a reload the datapath makes meanwhile, for
+  // new next hops, loads what the last reload installed).
   template <typename T>
   void set_constant(std::string name, const T& value) {
     stage_constant(load_constant::of(std::move(name), value));
   }
-  // Loads the cube's code again with what is current now (constants, log level, next hops)
-  // and switches over atomically; the maps, and so the state, are kept. reload() loads
-  // here and now, for callers that cannot wait. reload_at_home() prepares the objects here,
-  // has the verifier load them at the cube's home place (datapath::spread_program_loads)
-  // while this shard goes on with other work, and installs them here; if another reload
-  // installed code meanwhile, that code had these inputs too and stands. Both throw, and
-  // change nothing, when the kernel refuses the code.
+  // Loads the cube's code again with the staged constants and switches over atomically;
+  // the maps, and so the state, are kept. reload() loads here and now, for callers that
+  // cannot wait. reload_at_home() prepares the objects here, has the verifier load them at
+  // the cube's home place (datapath::spread_program_loads) while this shard goes on, and
+  // installs them here; reloads at home run one at a time, and one that the datapath's
+  // changes (next hops) overtook meanwhile loads again here, at once, with them. Both
+  // throw, and change nothing, when the kernel refuses the code; the staged constants are
+  // then dropped.
   void reload();
   task<void> reload_at_home();
 
@@ -238,25 +242,39 @@ class cube_base {
     bpf_object_file object;
     std::map<unsigned, bpf_object_file> variants;  // by μcube index
   };
+  // What the cube's own code is loaded with, besides what the datapath decides (slot,
+  // direction, next hops, trace hops): the installed values, or those a reload is loading.
+  struct code_inputs {
+    log::level level;
+    std::vector<load_constant> constants;
+  };
 
   const elf_image& code() const noexcept { return family() == hook_family::xdp ? _code.xdp : _code.tc; }
-  void switch_to(std::vector<instance> fresh, uint64_t reload);
+  void switch_to(std::vector<instance> fresh);
   void stage_constant(load_constant c);
+  code_inputs installed_inputs() const { return {_log_level, _constants}; }
+  // The installed inputs with `level` and the staged constants, which it takes.
+  code_inputs take_staged(log::level level);
+  void commit(code_inputs in);
+  task<void> reload_at_home_with(std::optional<log::level> level);  // none: the installed one
+  // reload() of what is installed, with what the datapath decides now (next hops).
+  void reload_installed();
   // An object opened with every constant set and every map pinned or shared: ready to load.
-  bpf_object_file prepare_object(elf_image image, const std::string& tag, const std::vector<load_constant>& constants,
+  bpf_object_file prepare_object(elf_image image, const std::string& tag, log::level level, const std::vector<load_constant>& constants,
                                  const bpf_object_file* share_maps_with, uint8_t direction) const;
-  bpf_object_file load_object(elf_image image, const std::string& tag, const std::vector<load_constant>& constants,
+  bpf_object_file load_object(elf_image image, const std::string& tag, log::level level, const std::vector<load_constant>& constants,
                               const bpf_object_file* share_maps_with, uint8_t direction) const;
   // The code for one direction with its maps created (or reused) and no program loaded.
   instance load_maps(uint8_t direction) const;
   // The code for one direction as load_instance() makes it, opened and not loaded: the
   // object, then its variants in the order of _ucube_variants. Maps are those of the
   // running instance's object (or of the maps-only one).
-  std::vector<bpf_object_file> prepare_instance(uint8_t direction) const;
+  std::vector<bpf_object_file> prepare_instance(uint8_t direction, const code_inputs& in) const;
   void require_programs() const;
   friend class port;  // its counters are in the cube's port_stats_rows()
-  bpf_object_file load_variant(unsigned index, const ucube_variant& v, const bpf_object_file& main, uint8_t direction) const;
-  instance load_instance(uint8_t direction) const;
+  bpf_object_file load_variant(unsigned index, const ucube_variant& v, const bpf_object_file& main, uint8_t direction,
+                               log::level level) const;
+  instance load_instance(uint8_t direction, const code_inputs& in) const;
   void install(const instance& in, uint8_t direction);
   void set_next_hops(const std::array<pcn_hop, 2>& hops);
   // Sets something the programs are loaded with and reloads them; unchanged if that fails.
@@ -270,18 +288,17 @@ class cube_base {
   std::string _service;
   cube_type _type;
   fastpath_code _code;
-  log::level _log_level;
-  std::vector<load_constant> _constants;
+  log::level _log_level;                   // installed
+  std::vector<load_constant> _constants;   // installed
+  std::vector<load_constant> _staged;      // set_constant() since the last reload
   std::vector<uint32_t> _slots;         // panel slot per direction: [PCN_INGRESS] (the cube's), [PCN_EGRESS]
   std::array<pcn_hop, 2> _next_hops{};  // [PCN_INGRESS], [PCN_EGRESS]
   std::vector<instance> _instances;     // per direction, as _slots
   std::map<unsigned, ucube_variant> _ucube_variants;  // replaced μcubes, by index
   mutable mapped_array<pcn_port_stats> _port_stats;  // cube_port_stats, in place
   bool _programs_pending = false;  // _instances hold maps only, until load_programs()
-  // Reloads are numbered as they begin; the code installed is that of _installed_reload.
-  // A reload that ends after a later-begun one installed is dropped: that one had its inputs.
-  uint64_t _reloads_begun = 0;
-  uint64_t _installed_reload = 0;
+  uint64_t _installs = 0;       // code switched to (reloads, μcube replacements), counted
+  async_mutex _home_reloads;    // reload_at_home() one at a time
   unsigned _home = 0;
   slowpath_counters _slowpath;  // the userspace half; slowpath_stats() adds the kernel's
   uint64_t _framework_state_version = 0;

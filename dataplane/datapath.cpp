@@ -710,14 +710,14 @@ void datapath::set_trace_hops(bool on) {
   std::vector<cube_base*> done;
   try {
     for (auto& [name, cube] : _cubes) {
-      cube->reload();
+      cube->reload_installed();
       done.push_back(cube);
     }
   } catch (...) {
     _trace_hops = !on;
     for (cube_base* cube : done) {
       try {
-        cube->reload();
+        cube->reload_installed();
       } catch (const std::exception& e) {
         log::error("datapath: reloading cube {} back: {}", cube->name(), e.what());
       }

@@ -108,11 +108,7 @@ task<void> packetcapture::configure(const settings& wanted) {
   }
   if (wanted.capture != _settings.capture || wanted.snaplen != _settings.snaplen || wanted.filters != _settings.filters) {
     set_fastpath_constants(wanted);
-    std::exception_ptr refused = co_await failure_of(reload_at_home());
-    if (refused) {
-      set_fastpath_constants(_settings);
-      std::rethrow_exception(refused);
-    }
+    co_await reload_at_home();  // refused: the staged constants are dropped
   }
   // Nothing can fail from here on. What was copied under the old settings goes where they
   // said: a copy made just before the change must not land in a new dump or pass a new filter.

@@ -39,18 +39,14 @@ task<void> transparenthelloworld::set_ingress_action(action a) { return apply("i
 task<void> transparenthelloworld::set_egress_action(action a) { return apply("egress_action", _egress, a); }
 
 // The actions are constants of the fast path: a change reloads it (atomically); a reload
-// the kernel refuses leaves the previous action in force.
+// the kernel refuses leaves the previous action in force (and drops the staged constant).
 task<void> transparenthelloworld::apply(const char* constant, action& current, action wanted) {
   if (wanted == action::slowpath)
     throw topology_error(topology_error::kind::invalid,
                          "transparenthelloworld " + name() + ": action SLOWPATH needs the slow path, which this build does not have yet");
   auto value_of = [](action a) { return static_cast<uint32_t>(a == action::drop ? TRANSPARENTHELLOWORLD_DROP : TRANSPARENTHELLOWORLD_PASS); };
   set_constant(constant, value_of(wanted));
-  std::exception_ptr refused = co_await failure_of(reload_at_home());
-  if (refused) {
-    set_constant(constant, value_of(current));
-    std::rethrow_exception(refused);
-  }
+  co_await reload_at_home();
   current = wanted;
 }
 

@@ -15,10 +15,15 @@ class transparenthelloworld_control final : public api::managed_cube {
 
   task<void> apply(const api::json::object& before, const api::json::object& after) override {
     std::exception_ptr refused = co_await failure_of(set(after));
-    if (refused) {
-      co_await set(before);  // a direction already changed goes back
-      std::rethrow_exception(refused);
+    if (!refused) co_return;
+    // A direction already changed goes back; the first refusal is the answer.
+    std::exception_ptr undo_failed = co_await failure_of(set(before));
+    try {
+      if (undo_failed) std::rethrow_exception(undo_failed);
+    } catch (const std::exception& e) {
+      log::error("transparenthelloworld {}: restoring its actions: {}", _cube.name(), e.what());
     }
+    std::rethrow_exception(refused);
   }
 
  private:

@@ -11,6 +11,7 @@
 #include "slowpath/event_ring.hpp"
 #include "slowpath/log_format.hpp"
 #include "tests/support/run.hpp"
+#include "tests/support/test_run.hpp"
 #include "tests/support/test_datapath.hpp"
 #include "tests/support/xdp_metadata.hpp"
 
@@ -36,14 +37,14 @@ int run_master(const dataplane::cube_base& c, uint16_t port) {
     testing::xdp_metadata_slot slot(c.owner_datapath());
     slot.set(md);
     LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = f.data(), .data_size_in = static_cast<__u32>(f.size()), .repeat = 1);
-    EXPECT_EQ(bpf_prog_test_run_opts(c.master_fd(), &opts), 0) << std::strerror(errno);
+    EXPECT_EQ(testing::test_run_program(c.master_fd(), &opts), 0) << std::strerror(errno);
     return static_cast<int>(opts.retval);
   }
   __sk_buff skb{};
   std::memcpy(skb.cb, &md, sizeof md);
   LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = f.data(), .data_size_in = static_cast<__u32>(f.size()), .ctx_in = &skb,
               .ctx_size_in = sizeof skb, .repeat = 1);
-  EXPECT_EQ(bpf_prog_test_run_opts(c.master_fd(), &opts), 0) << std::strerror(errno);
+  EXPECT_EQ(testing::test_run_program(c.master_fd(), &opts), 0) << std::strerror(errno);
   return static_cast<int>(opts.retval);
 }
 

@@ -9,6 +9,7 @@
 
 #include "cubes/simpleforwarder/simpleforwarder.hpp"
 #include "cubes/transparenthelloworld/transparenthelloworld.hpp"
+#include "cubes/transparenthelloworld/transparenthelloworld_abi.h"
 #include "probe_tc.skel.h"
 #include "probe_xdp.skel.h"
 #include "tests/bpf/fixture.hpp"
@@ -168,6 +169,72 @@ TEST_P(lifecycle_with_probe_code, replace_ucube_is_atomic) {
         .expected = verdict::redirect,
         .counters = {{"sf:p0", 1, 0}, {"sf:p1", 0, 1}}}});
   EXPECT_EQ(records.get(11).value_or(probe_seen{}).packets, last_before + 1) << "the last replacement (probe id 11) runs";
+}
+
+// What goes into sf through p0 and out of it, through thw on sf:p0 when both pass.
+fixture into_sf_p0(const veth_pair& a, bool dropped) {
+  if (dropped) return {.description = "into sf through p0, dropped", .netdev = a.name(), .input = frames::udp_a_to_b(), .expected = verdict::drop};
+  return {.description = "into sf through p0",
+          .netdev = a.name(),
+          .input = frames::udp_a_to_b(),
+          .expected = verdict::redirect,
+          .counters = {{"sf:p0", 1, 0}, {"sf:p1", 0, 1}}};
+}
+fixture out_of_sf_p0(const veth_pair& b) {
+  return {.description = "out of sf through p0",
+          .netdev = b.name(),
+          .input = frames::udp_b_to_a(),
+          .expected = verdict::redirect,
+          .counters = {{"sf:p1", 1, 0}, {"sf:p0", 0, 1}}};
+}
+
+// A topology change while a reload verifies at home (as a service's new action does): the
+// datapath's reload for the new next hops loads what is installed, not the staged action;
+// the reload at home, overtaken, loads again with those next hops, and thw ends with both.
+TEST_P(lifecycle, a_topology_change_during_a_reload_at_home_loads_only_what_is_installed) {
+  const auto& a = veth();
+  const auto& b = veth();
+  simpleforwarder sf(dp(), "sf", type());
+  forward_between(sf, a, b);
+  transparenthelloworld thw(dp(), "thw", type());
+  unsigned loads = 0;
+  dp().spread_program_loads(1, [&](unsigned, std::span<dataplane::bpf_object_file> objects) -> task<void> {
+    if (loads++ == 0) {
+      dp().attach(thw, "sf:p0", {});
+      run({into_sf_p0(a, false), out_of_sf_p0(b)});  // PASS both ways: the staged DROP is not in force yet
+    }
+    dataplane::load_each(objects);
+    co_return;
+  });
+  testing::run(thw.set_ingress_action(transparenthelloworld::action::drop));
+  EXPECT_EQ(loads, 1u) << "loaded again here, not at home";
+  run({into_sf_p0(a, true), out_of_sf_p0(b)});  // the new action, and the attachment's next hops
+}
+
+// A reload at home the kernel refuses changes nothing: the action, the log level and the
+// code stay, and the refused constant is not loaded by a later reload of the datapath's.
+TEST_P(lifecycle, a_refused_reload_at_home_changes_nothing) {
+  const auto& a = veth();
+  const auto& b = veth();
+  simpleforwarder sf(dp(), "sf", type());
+  forward_between(sf, a, b);
+  transparenthelloworld thw(dp(), "thw", type());
+  dp().attach(thw, "sf:p0", {});
+  dp().spread_program_loads(1, [](unsigned, std::span<dataplane::bpf_object_file>) -> task<void> {
+    co_await yield_now{};
+    throw dataplane::bpf_error("the verifier said no");
+  });
+  const int master = thw.master_fd(PCN_INGRESS);
+  EXPECT_THROW(testing::run(thw.set_ingress_action(transparenthelloworld::action::drop)), dataplane::bpf_error);
+  EXPECT_THROW(testing::run(thw.set_log_level(log::level::trace)), dataplane::bpf_error);
+  EXPECT_EQ(thw.ingress_action(), transparenthelloworld::action::pass);
+  EXPECT_EQ(thw.log_level(), log::level::info);
+  EXPECT_EQ(thw.master_fd(PCN_INGRESS), master);
+  // A constant staged without a reload is not loaded by the datapath's either.
+  thw.set_constant("ingress_action", static_cast<uint32_t>(TRANSPARENTHELLOWORLD_DROP));
+  dp().detach(thw);
+  dp().attach(thw, "sf:p0", {});  // the datapath reloads it for its next hops, here
+  run({into_sf_p0(a, false), out_of_sf_p0(b)});
 }
 
 INSTANTIATE_TEST_SUITE_P(types, lifecycle, ::testing::Values(cube_type::xdp_drv, cube_type::tc), type_name);

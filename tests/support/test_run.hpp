@@ -55,6 +55,17 @@ constexpr size_t output_headroom = 256;
 }
 }  // namespace test_run_detail
 
+// bpf_prog_test_run_opts(), again while it is interrupted (EINTR): the kernel stops a run
+// when the thread has a signal pending, io_uring's task work included. A thread that ran an
+// engine (testing::run) gets such work from the kernel's worker that tears the rings down,
+// a moment after the engine is gone. A repeated run starts again from the first repetition.
+inline int test_run_program(int prog_fd, bpf_test_run_opts* opts) {
+  int rc = 0;
+  for (int attempt = 0; attempt < 100; ++attempt)
+    if ((rc = bpf_prog_test_run_opts(prog_fd, opts)) == 0 || errno != EINTR) break;
+  return rc;
+}
+
 inline run_result run_xdp(int prog_fd, std::span<const uint8_t> frame, const xdp_input& in = {}, uint32_t repeat = 1) {
   std::vector<uint8_t> data(in.metadata.begin(), in.metadata.end());
   data.insert(data.end(), frame.begin(), frame.end());
@@ -68,7 +79,7 @@ inline run_result run_xdp(int prog_fd, std::span<const uint8_t> frame, const xdp
   LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = data.data(), .data_out = out.data(), .data_size_in = static_cast<__u32>(data.size()),
               .data_size_out = static_cast<__u32>(out.size()), .ctx_in = &ctx_in, .ctx_out = &ctx_out, .ctx_size_in = sizeof ctx_in,
               .ctx_size_out = sizeof ctx_out, .repeat = static_cast<int>(repeat));
-  if (bpf_prog_test_run_opts(prog_fd, &opts) != 0) test_run_detail::fail(prog_fd, errno);
+  if (test_run_program(prog_fd, &opts) != 0) test_run_detail::fail(prog_fd, errno);
   out.resize(opts.data_size_out);
   size_t meta = std::min<size_t>(ctx_out.data, out.size());
   return {static_cast<int>(opts.retval), std::vector<uint8_t>(out.begin() + static_cast<long>(meta), out.end()),
@@ -85,7 +96,7 @@ inline run_result run_tc(int prog_fd, std::span<const uint8_t> frame, const tc_i
   LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame.data(), .data_out = out.data(), .data_size_in = static_cast<__u32>(frame.size()),
               .data_size_out = static_cast<__u32>(out.size()), .ctx_in = &ctx_in, .ctx_out = &ctx_out, .ctx_size_in = sizeof ctx_in,
               .ctx_size_out = sizeof ctx_out, .repeat = static_cast<int>(repeat));
-  if (bpf_prog_test_run_opts(prog_fd, &opts) != 0) test_run_detail::fail(prog_fd, errno);
+  if (test_run_program(prog_fd, &opts) != 0) test_run_detail::fail(prog_fd, errno);
   out.resize(opts.data_size_out);
   std::vector<uint8_t> cb(sizeof ctx_out.cb);
   std::memcpy(cb.data(), ctx_out.cb, cb.size());
