@@ -199,8 +199,8 @@ task<void> cube_base::reload_at_home() { return reload_at_home_with(std::nullopt
 
 task<void> cube_base::reload_at_home_with(std::optional<log::level> level) {
   auto turn = co_await _home_reloads.lock();  // each starts from what the previous one installed
-  const bool new_inputs = level.value_or(_log_level) != _log_level || !_staged.empty();
-  code_inputs wanted = take_staged(level.value_or(_log_level));
+  const std::vector<load_constant> changes = std::exchange(_staged, {});
+  code_inputs wanted = installed_with(level.value_or(_log_level), changes);
   uint64_t installs = _installs;
   std::vector<bpf_object_file> objects;  // per direction: the object, then its variants
   for (uint8_t d = 0; d < _slots.size(); ++d)
@@ -208,10 +208,12 @@ task<void> cube_base::reload_at_home_with(std::optional<log::level> level) {
   std::exception_ptr failure = co_await failure_of(_datapath->load_objects(_home, objects));
   std::vector<instance> fresh(_slots.size());
   if (_installs != installs) {
-    // The datapath installed code meanwhile (new next hops, trace hops) or a μcube was
-    // replaced: what was loaded lacks it. That code is current if this reload brings
-    // nothing new; otherwise this one loads again here, at once, with it.
-    if (!new_inputs) co_return;
+    // Code was installed meanwhile (the datapath's, for new next hops or trace hops; a
+    // μcube replaced; a reload() of the service's): what was loaded lacks it. That code is
+    // current if this reload brings nothing new; otherwise this one loads again here, at
+    // once, on top of what is installed now.
+    wanted = installed_with(level.value_or(_log_level), changes);
+    if (wanted.level == _log_level && changes.empty()) co_return;
     for (uint8_t d = 0; d < _slots.size(); ++d) fresh[d] = load_instance(d, wanted);
   } else {
     if (failure) std::rethrow_exception(failure);
@@ -237,12 +239,12 @@ void cube_base::switch_to(std::vector<instance> fresh) {
   ++_installs;
 }
 
-cube_base::code_inputs cube_base::take_staged(log::level level) {
+cube_base::code_inputs cube_base::installed_with(log::level level, const std::vector<load_constant>& changes) const {
   code_inputs in{level, _constants};
-  for (auto& c : std::exchange(_staged, {})) {
+  for (const auto& c : changes) {
     auto it = std::find_if(in.constants.begin(), in.constants.end(), [&](const load_constant& x) { return x.name == c.name; });
-    if (it != in.constants.end()) *it = std::move(c);
-    else in.constants.push_back(std::move(c));
+    if (it != in.constants.end()) *it = c;
+    else in.constants.push_back(c);
   }
   return in;
 }
@@ -340,7 +342,7 @@ void cube_base::reload() {
   // The new objects share every map with the running ones (same pins), so state is kept;
   // then μcubes and the panel slots switch over, each by one atomic program-array update.
   // The old objects are released only after the switch.
-  code_inputs wanted = take_staged(_log_level);
+  code_inputs wanted = installed_with(_log_level, std::exchange(_staged, {}));
   std::vector<instance> fresh;
   for (uint8_t d = 0; d < _slots.size(); ++d) fresh.push_back(load_instance(d, wanted));
   switch_to(std::move(fresh));

@@ -253,8 +253,8 @@ class cube_base {
   void switch_to(std::vector<instance> fresh);
   void stage_constant(load_constant c);
   code_inputs installed_inputs() const { return {_log_level, _constants}; }
-  // The installed inputs with `level` and the staged constants, which it takes.
-  code_inputs take_staged(log::level level);
+  // The installed inputs with `level` and `changes` (staged constants) in place.
+  code_inputs installed_with(log::level level, const std::vector<load_constant>& changes) const;
   void commit(code_inputs in);
   task<void> reload_at_home_with(std::optional<log::level> level);  // none: the installed one
   // reload() of what is installed, with what the datapath decides now (next hops).

@@ -180,11 +180,12 @@ fixture into_sf_p0(const veth_pair& a, bool dropped) {
           .expected = verdict::redirect,
           .counters = {{"sf:p0", 1, 0}, {"sf:p1", 0, 1}}};
 }
-fixture out_of_sf_p0(const veth_pair& b) {
-  return {.description = "out of sf through p0",
+// (thw's egress decides after sf sent it out of p0: the counters are the same.)
+fixture out_of_sf_p0(const veth_pair& b, bool dropped = false) {
+  return {.description = dropped ? "out of sf through p0, dropped" : "out of sf through p0",
           .netdev = b.name(),
           .input = frames::udp_b_to_a(),
-          .expected = verdict::redirect,
+          .expected = dropped ? verdict::drop : verdict::redirect,
           .counters = {{"sf:p1", 1, 0}, {"sf:p0", 0, 1}}};
 }
 
@@ -211,6 +212,28 @@ TEST_P(lifecycle, a_topology_change_during_a_reload_at_home_loads_only_what_is_i
   run({into_sf_p0(a, true), out_of_sf_p0(b)});  // the new action, and the attachment's next hops
 }
 
+// A service's own reload() while a reload verifies at home: the home reload, overtaken,
+// loads again on top of what that one installed, so both changes stay.
+TEST_P(lifecycle, a_reload_during_a_reload_at_home_is_kept) {
+  const auto& a = veth();
+  const auto& b = veth();
+  simpleforwarder sf(dp(), "sf", type());
+  forward_between(sf, a, b);
+  transparenthelloworld thw(dp(), "thw", type());
+  dp().attach(thw, "sf:p0", {});
+  unsigned loads = 0;
+  dp().spread_program_loads(1, [&](unsigned, std::span<dataplane::bpf_object_file> objects) -> task<void> {
+    if (loads++ == 0) {
+      thw.set_constant("egress_action", static_cast<uint32_t>(TRANSPARENTHELLOWORLD_DROP));
+      thw.reload();
+    }
+    dataplane::load_each(objects);
+    co_return;
+  });
+  testing::run(thw.set_ingress_action(transparenthelloworld::action::drop));
+  run({into_sf_p0(a, true), out_of_sf_p0(b, true)});
+}
+
 // A reload at home the kernel refuses changes nothing: the action, the log level and the
 // code stay, and the refused constant is not loaded by a later reload of the datapath's.
 TEST_P(lifecycle, a_refused_reload_at_home_changes_nothing) {
@@ -230,6 +253,14 @@ TEST_P(lifecycle, a_refused_reload_at_home_changes_nothing) {
   EXPECT_EQ(thw.ingress_action(), transparenthelloworld::action::pass);
   EXPECT_EQ(thw.log_level(), log::level::info);
   EXPECT_EQ(thw.master_fd(PCN_INGRESS), master);
+  // The refused DROP was dropped, not kept for the next reload.
+  dp().spread_program_loads(1, [](unsigned, std::span<dataplane::bpf_object_file> objects) -> task<void> {
+    dataplane::load_each(objects);
+    co_return;
+  });
+  testing::run(thw.reload_at_home());
+  EXPECT_NE(thw.master_fd(PCN_INGRESS), master);
+  run({into_sf_p0(a, false), out_of_sf_p0(b)});
   // A constant staged without a reload is not loaded by the datapath's either.
   thw.set_constant("ingress_action", static_cast<uint32_t>(TRANSPARENTHELLOWORLD_DROP));
   dp().detach(thw);

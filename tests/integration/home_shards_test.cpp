@@ -101,6 +101,7 @@ TEST_P(home_shards, programs_load_on_the_home_shard_and_the_cubes_forward) {
   EXPECT_GE(sf->find_port("p0")->counters().rx_packets, 6u);
   // A service's reload (a new action) is verified at home too.
   testing::run(t->set_ingress_action(transparenthelloworld::action::drop), 3);
+  ASSERT_EQ(loads.size(), expected.size() + 1);
   EXPECT_EQ(loads.back(), (recorded_load{1, 2, 2, true}));
   EXPECT_TRUE(testing::ping_fails(h2, "10.93.0.1")) << "t's ingress drops what enters sf through p1";
 }
