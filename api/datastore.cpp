@@ -29,6 +29,7 @@ struct datastore::cube_record {
   std::map<std::string, std::string> port_uuids;
   std::unique_ptr<managed_cube> control;
   async_mutex mutex;
+  bool removed = false;  // deleted: requests still holding the record find it so
   // What the saved document shows of it changes only with these: the version of its
   // configuration and that of the leaves the framework owns (log level, ports, peers).
   using version_pair = std::pair<uint64_t, uint64_t>;
@@ -367,7 +368,7 @@ task<void> datastore::create(const service_entry& service, const std::string& na
   if (!type) throw request_error(400, "type", "unknown cube type " + text_of(config, "type"));
   if (!level) throw request_error(400, "loglevel", "unknown log level " + text_of(config, "loglevel"));
 
-  auto r = std::make_unique<cube_record>();
+  auto r = std::make_shared<cube_record>();
   r->service = &service;
   r->name = name;
   r->uuid = new_uuid();
@@ -384,30 +385,19 @@ task<void> datastore::create(const service_entry& service, const std::string& na
     if (_removing) co_await _removing(r->control->fastpath());
     std::rethrow_exception(load_failure);
   }
-  cube_record& stored = *r;
-  _cubes.emplace(name, std::move(r));
-  std::exception_ptr failure;
-  try {
-    auto guard = co_await stored.mutex.lock();
-    co_await apply_change(stored, live_config(stored), config);
-  } catch (...) {
-    failure = std::current_exception();
-  }
+  _cubes.emplace(name, r);
+  auto guard = co_await r->mutex.lock();  // a new mutex: at once; held until the cube is kept or gone
+  std::exception_ptr failure = co_await failure_of(apply_change(*r, live_config(*r), config));
   if (failure) {
-    co_await remove_cube(name);
+    co_await remove_locked(r);
     std::rethrow_exception(failure);
   }
   log::info("cube {} ({}, {}) created", name, service.definition.name, dataplane::to_string(*type));
 }
 
 task<void> datastore::delete_cube(const std::string& name) {
-  cube_record& r = record(name);
-  {
-    auto guard = co_await r.mutex.lock();
-  }
-  // Another request may have deleted it while this one waited.
-  if (!_cubes.contains(name)) throw request_error(404, "", "no cube " + name);
-  co_await remove_cube(name);
+  cube_lock locked = co_await lock_cube(name);
+  co_await remove_locked(locked.record);
   log::info("cube {} deleted", name);
   co_await committed();
 }
@@ -419,8 +409,8 @@ task<json::value> datastore::change(const resolved_path& target, method m, const
     co_return nullptr;
   }
   if (target.target->is_root() && m == method::post) throw request_error(409, "", "cube " + cube + " exists already");
-  cube_record& r = record(cube);
-  auto guard = co_await r.mutex.lock();
+  cube_lock locked = co_await lock_cube(cube);
+  cube_record& r = *locked.record;
   if (target.kind == target_kind::action) {
     json::value out = co_await r.control->run_action(target, body);
     co_await committed();
@@ -435,11 +425,18 @@ task<json::value> datastore::change(const resolved_path& target, method m, const
 }
 
 task<void> datastore::remove_cube(const std::string& name) {
-  auto it = _cubes.find(name);
-  if (it == _cubes.end()) co_return;
-  if (_removing) co_await _removing(it->second->control->fastpath());
-  // The hook may have suspended: look the cube up again.
-  _cubes.erase(name);
+  if (!_cubes.contains(name)) co_return;
+  std::string wanted = name;  // (named: GCC 12 and temporaries across a co_await)
+  cube_lock locked = co_await lock_cube(std::move(wanted));
+  if (locked.record) co_await remove_locked(locked.record);
+}
+
+task<void> datastore::remove_locked(std::shared_ptr<cube_record> r) {
+  if (r->removed) co_return;
+  if (_removing) co_await _removing(r->control->fastpath());
+  r->removed = true;
+  if (auto it = _cubes.find(r->name); it != _cubes.end() && it->second == r) _cubes.erase(it);
+  r->control.reset();  // the cube goes now, whoever still holds the record
 }
 
 task<void> datastore::committed() {
@@ -454,15 +451,27 @@ task<void> datastore::external_change() { co_await committed(); }
 
 // ---------------------------------------------------------------- topology
 
+// Requests on one cube run one at a time: each holds the cube's lock.
+task<datastore::cube_lock> datastore::lock_cube(std::string name) {
+  auto it = _cubes.find(name);
+  if (it == _cubes.end()) throw request_error(404, "", "no cube " + name);
+  cube_lock locked;
+  locked.record = it->second;
+  locked.guard = co_await locked.record->mutex.lock();
+  // Another request may have deleted it while this one waited.
+  if (locked.record->removed) throw request_error(404, "", "no cube " + name);
+  co_return locked;
+}
+
 // The cubes a topology request touches, locked in name order (no two requests can wait
 // for each other): a change suspended in a cube's handler never sees its peers move.
-task<std::vector<async_mutex::guard>> datastore::lock_cubes(std::vector<std::string> names) {
+task<std::vector<datastore::cube_lock>> datastore::lock_cubes(std::vector<std::string> names) {
   std::sort(names.begin(), names.end());
   names.erase(std::unique(names.begin(), names.end()), names.end());
-  std::vector<async_mutex::guard> guards;
-  for (const auto& name : names)
-    if (auto it = _cubes.find(name); it != _cubes.end()) guards.push_back(co_await it->second->mutex.lock());
-  co_return guards;
+  std::vector<cube_lock> locks;
+  for (auto& name : names)
+    if (_cubes.contains(name)) locks.push_back(co_await lock_cube(std::move(name)));
+  co_return locks;
 }
 
 namespace {

@@ -127,8 +127,18 @@ class datastore {
   task<void> apply_change(cube_record& r, json::object before, json::object after);
   task<void> create(const service_entry& service, const std::string& name, const json::value& body);  // no save
   task<void> committed();
+  // A cube locked by a request: the lock, and its record kept alive with it (a request
+  // that waited may find the cube deleted meanwhile: `record` is then null).
+  struct cube_lock {
+    std::shared_ptr<cube_record> record;
+    async_mutex::guard guard;  // released before the record goes
+  };
+  task<cube_lock> lock_cube(std::string name);
+  task<std::vector<cube_lock>> lock_cubes(std::vector<std::string> names);
+  // Removes a cube (nothing if it is gone): remove_cube() locks it first, remove_locked()
+  // is for the holder of its lock. Requests waiting for the lock then find it removed.
   task<void> remove_cube(const std::string& name);
-  task<std::vector<async_mutex::guard>> lock_cubes(std::vector<std::string> names);
+  task<void> remove_locked(std::shared_ptr<cube_record> r);
   // load(): a cube of the document, validated, its peers set apart for after every cube exists.
   struct planned_cube {
     const service_entry* service;
@@ -143,7 +153,7 @@ class datastore {
 
   dataplane::datapath& _datapath;
   std::map<std::string, std::unique_ptr<service_entry>, std::less<>> _services;
-  std::map<std::string, std::unique_ptr<cube_record>, std::less<>> _cubes;
+  std::map<std::string, std::shared_ptr<cube_record>, std::less<>> _cubes;
   // The last save (saved_document() or saved_changes()): its cubes and attachments.
   std::set<std::string, std::less<>> _saved_cubes;
   std::string _saved_attachments;  // compact JSON

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -189,86 +190,93 @@ fixture out_of_sf_p0(const veth_pair& b, bool dropped = false) {
           .counters = {{"sf:p1", 1, 0}, {"sf:p0", 0, 1}}};
 }
 
+// For the reload tests: sf forwarding between a and b, and thw (not attached yet); what
+// goes into sf through p0 and out of it then passes through thw once attached to sf:p0.
+class reload_at_home : public lifecycle {
+ protected:
+  void SetUp() override {
+    lifecycle::SetUp();
+    a = &veth();
+    b = &veth();
+    sf.emplace(dp(), "sf", type());
+    forward_between(*sf, *a, *b);
+    thw.emplace(dp(), "thw", type());
+  }
+  fixture into_sf(bool dropped) const { return into_sf_p0(*a, dropped); }
+  fixture out_of_sf(bool dropped = false) const { return out_of_sf_p0(*b, dropped); }
+
+  const veth_pair* a = nullptr;
+  const veth_pair* b = nullptr;
+  std::optional<simpleforwarder> sf;
+  std::optional<transparenthelloworld> thw;
+};
+
 // A topology change while a reload verifies at home (as a service's new action does): the
 // datapath's reload for the new next hops loads what is installed, not the staged action;
 // the reload at home, overtaken, loads again with those next hops, and thw ends with both.
-TEST_P(lifecycle, a_topology_change_during_a_reload_at_home_loads_only_what_is_installed) {
-  const auto& a = veth();
-  const auto& b = veth();
-  simpleforwarder sf(dp(), "sf", type());
-  forward_between(sf, a, b);
-  transparenthelloworld thw(dp(), "thw", type());
+TEST_P(reload_at_home, a_topology_change_meanwhile_loads_only_what_is_installed) {
   unsigned loads = 0;
   dp().spread_program_loads(1, [&](unsigned, std::span<dataplane::bpf_object_file> objects) -> task<void> {
     if (loads++ == 0) {
-      dp().attach(thw, "sf:p0", {});
-      run({into_sf_p0(a, false), out_of_sf_p0(b)});  // PASS both ways: the staged DROP is not in force yet
+      dp().attach(*thw, "sf:p0", {});
+      run({into_sf(false), out_of_sf()});  // PASS both ways: the staged DROP is not in force yet
     }
     dataplane::load_each(objects);
     co_return;
   });
-  testing::run(thw.set_ingress_action(transparenthelloworld::action::drop));
+  testing::run(thw->set_ingress_action(transparenthelloworld::action::drop));
   EXPECT_EQ(loads, 1u) << "loaded again here, not at home";
-  run({into_sf_p0(a, true), out_of_sf_p0(b)});  // the new action, and the attachment's next hops
+  run({into_sf(true), out_of_sf()});  // the new action, and the attachment's next hops
 }
 
 // A service's own reload() while a reload verifies at home: the home reload, overtaken,
 // loads again on top of what that one installed, so both changes stay.
-TEST_P(lifecycle, a_reload_during_a_reload_at_home_is_kept) {
-  const auto& a = veth();
-  const auto& b = veth();
-  simpleforwarder sf(dp(), "sf", type());
-  forward_between(sf, a, b);
-  transparenthelloworld thw(dp(), "thw", type());
-  dp().attach(thw, "sf:p0", {});
+TEST_P(reload_at_home, a_service_reload_meanwhile_is_kept) {
+  dp().attach(*thw, "sf:p0", {});
   unsigned loads = 0;
   dp().spread_program_loads(1, [&](unsigned, std::span<dataplane::bpf_object_file> objects) -> task<void> {
     if (loads++ == 0) {
-      thw.set_constant("egress_action", static_cast<uint32_t>(TRANSPARENTHELLOWORLD_DROP));
-      thw.reload();
+      thw->set_constant("egress_action", static_cast<uint32_t>(TRANSPARENTHELLOWORLD_DROP));
+      thw->reload();
     }
     dataplane::load_each(objects);
     co_return;
   });
-  testing::run(thw.set_ingress_action(transparenthelloworld::action::drop));
-  run({into_sf_p0(a, true), out_of_sf_p0(b, true)});
+  testing::run(thw->set_ingress_action(transparenthelloworld::action::drop));
+  run({into_sf(true), out_of_sf(true)});
 }
 
 // A reload at home the kernel refuses changes nothing: the action, the log level and the
 // code stay, and the refused constant is not loaded by a later reload of the datapath's.
-TEST_P(lifecycle, a_refused_reload_at_home_changes_nothing) {
-  const auto& a = veth();
-  const auto& b = veth();
-  simpleforwarder sf(dp(), "sf", type());
-  forward_between(sf, a, b);
-  transparenthelloworld thw(dp(), "thw", type());
-  dp().attach(thw, "sf:p0", {});
+TEST_P(reload_at_home, a_refused_one_changes_nothing) {
+  dp().attach(*thw, "sf:p0", {});
   dp().spread_program_loads(1, [](unsigned, std::span<dataplane::bpf_object_file>) -> task<void> {
     co_await yield_now{};
     throw dataplane::bpf_error("the verifier said no");
   });
-  const int master = thw.master_fd(PCN_INGRESS);
-  EXPECT_THROW(testing::run(thw.set_ingress_action(transparenthelloworld::action::drop)), dataplane::bpf_error);
-  EXPECT_THROW(testing::run(thw.set_log_level(log::level::trace)), dataplane::bpf_error);
-  EXPECT_EQ(thw.ingress_action(), transparenthelloworld::action::pass);
-  EXPECT_EQ(thw.log_level(), log::level::info);
-  EXPECT_EQ(thw.master_fd(PCN_INGRESS), master);
+  const int master = thw->master_fd(PCN_INGRESS);
+  EXPECT_THROW(testing::run(thw->set_ingress_action(transparenthelloworld::action::drop)), dataplane::bpf_error);
+  EXPECT_THROW(testing::run(thw->set_log_level(log::level::trace)), dataplane::bpf_error);
+  EXPECT_EQ(thw->ingress_action(), transparenthelloworld::action::pass);
+  EXPECT_EQ(thw->log_level(), log::level::info);
+  EXPECT_EQ(thw->master_fd(PCN_INGRESS), master);
   // The refused DROP was dropped, not kept for the next reload.
   dp().spread_program_loads(1, [](unsigned, std::span<dataplane::bpf_object_file> objects) -> task<void> {
     dataplane::load_each(objects);
     co_return;
   });
-  testing::run(thw.reload_at_home());
-  EXPECT_NE(thw.master_fd(PCN_INGRESS), master);
-  run({into_sf_p0(a, false), out_of_sf_p0(b)});
+  testing::run(thw->reload_at_home());
+  EXPECT_NE(thw->master_fd(PCN_INGRESS), master);
+  run({into_sf(false), out_of_sf()});
   // A constant staged without a reload is not loaded by the datapath's either.
-  thw.set_constant("ingress_action", static_cast<uint32_t>(TRANSPARENTHELLOWORLD_DROP));
-  dp().detach(thw);
-  dp().attach(thw, "sf:p0", {});  // the datapath reloads it for its next hops, here
-  run({into_sf_p0(a, false), out_of_sf_p0(b)});
+  thw->set_constant("ingress_action", static_cast<uint32_t>(TRANSPARENTHELLOWORLD_DROP));
+  dp().detach(*thw);
+  dp().attach(*thw, "sf:p0", {});  // the datapath reloads it for its next hops, here
+  run({into_sf(false), out_of_sf()});
 }
 
 INSTANTIATE_TEST_SUITE_P(types, lifecycle, ::testing::Values(cube_type::xdp_drv, cube_type::tc), type_name);
+INSTANTIATE_TEST_SUITE_P(types, reload_at_home, ::testing::Values(cube_type::xdp_drv, cube_type::tc), type_name);
 INSTANTIATE_TEST_SUITE_P(types, lifecycle_with_probe_code, ::testing::Values(cube_type::xdp_drv, cube_type::tc), type_name);
 
 }  // namespace

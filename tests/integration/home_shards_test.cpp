@@ -17,6 +17,7 @@
 
 #include "api/control_call.hpp"
 #include "api/datastore.hpp"
+#include "api/schema/error.hpp"
 #include "api/schema/path.hpp"
 #include "cubes/builtin.hpp"
 #include "cubes/simpleforwarder/simpleforwarder.hpp"
@@ -317,6 +318,52 @@ TEST(home_shards_store, a_request_on_another_cube_completes_while_a_reload_verif
   EXPECT_EQ(loaded_on, 1u);
   EXPECT_EQ(store.view("a").at("loglevel"), "DEBUG");
   EXPECT_EQ(store.view("b").at("action"), "FORWARD");
+}
+
+// A DELETE waits for the request in progress on its cube (a PATCH whose reload verifies
+// at home); a request queued behind the DELETE then finds the cube gone (404), never a cube
+// half removed.
+TEST(home_shards_store, a_request_queued_behind_a_delete_finds_the_cube_gone) {
+  testing::test_datapath dp;
+  api::datastore store(*dp);
+  const api::service_entry& hw = store.add_service(cubes::helloworld_service());
+  testing::run(store.create_cube(hw, "a", json::object()));
+  // The PATCH's reload holds the cube while the other two requests queue.
+  dp->spread_program_loads(1, [](unsigned, std::span<dataplane::bpf_object_file> objects) -> task<void> {
+    for (int i = 0; i < 5; ++i) co_await yield_now{};
+    dataplane::load_each(objects);
+  });
+  // As the daemon's slow path does, the removal waits for the cube's handlers.
+  store.before_cube_removal([](const dataplane::cube_base&) -> task<void> { co_await yield_now{}; });
+  const schema::resolved_path loglevel = schema::resolve(*hw.schema, "a", std::vector<std::string>{"loglevel"});
+  const schema::resolved_path action = schema::resolve(*hw.schema, "a", std::vector<std::string>{"action"});
+  std::vector<std::string> order;
+  unsigned queued_status = 0;
+  auto patch_level = [&]() -> task<void> {
+    co_await store.change(loglevel, schema::method::patch, json::string("DEBUG"));
+    order.push_back("patch");
+  };
+  auto remove = [&]() -> task<void> {
+    co_await yield_now{};
+    co_await store.delete_cube("a");
+    order.push_back("delete");
+  };
+  auto patch_after = [&]() -> task<void> {
+    co_await yield_now{};
+    co_await yield_now{};
+    try {
+      co_await store.change(action, schema::method::patch, json::string("FORWARD"));
+    } catch (const pcn::schema::request_error& e) {
+      queued_status = e.status();
+    }
+    order.push_back("queued");
+  };
+  testing::run([&]() -> task<void> { co_await when_all(patch_level(), remove(), patch_after()); }());
+  const std::vector<std::string> expected = {"patch", "delete", "queued"};
+  EXPECT_EQ(order, expected);
+  EXPECT_EQ(queued_status, 404u);
+  EXPECT_FALSE(store.has_cube("a"));
+  EXPECT_TRUE(dp->cubes().empty());
 }
 
 // Another request's change during a document load is saved after the load, with all of the
