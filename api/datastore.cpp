@@ -175,9 +175,13 @@ std::vector<const service_entry*> datastore::services() const {
 
 // ---------------------------------------------------------------- cubes
 
+namespace {
+request_error no_cube(std::string_view cube) { return request_error(404, "", "no cube " + std::string(cube)); }
+}  // namespace
+
 datastore::cube_record& datastore::record(std::string_view cube) const {
   auto it = _cubes.find(cube);
-  if (it == _cubes.end()) throw request_error(404, "", "no cube " + std::string(cube));
+  if (it == _cubes.end()) throw no_cube(cube);
   return *it->second;
 }
 
@@ -397,6 +401,7 @@ task<void> datastore::create(const service_entry& service, const std::string& na
 
 task<void> datastore::delete_cube(const std::string& name) {
   cube_lock locked = co_await lock_cube(name);
+  if (!locked.record) throw no_cube(name);
   co_await remove_locked(locked.record);
   log::info("cube {} deleted", name);
   co_await committed();
@@ -410,6 +415,7 @@ task<json::value> datastore::change(const resolved_path& target, method m, const
   }
   if (target.target->is_root() && m == method::post) throw request_error(409, "", "cube " + cube + " exists already");
   cube_lock locked = co_await lock_cube(cube);
+  if (!locked.record) throw no_cube(cube);
   cube_record& r = *locked.record;
   if (target.kind == target_kind::action) {
     json::value out = co_await r.control->run_action(target, body);
@@ -425,9 +431,7 @@ task<json::value> datastore::change(const resolved_path& target, method m, const
 }
 
 task<void> datastore::remove_cube(const std::string& name) {
-  if (!_cubes.contains(name)) co_return;
-  std::string wanted = name;  // (named: GCC 12 and temporaries across a co_await)
-  cube_lock locked = co_await lock_cube(std::move(wanted));
+  cube_lock locked = co_await lock_cube(name);
   if (locked.record) co_await remove_locked(locked.record);
 }
 
@@ -453,13 +457,15 @@ task<void> datastore::external_change() { co_await committed(); }
 
 // Requests on one cube run one at a time: each holds the cube's lock.
 task<datastore::cube_lock> datastore::lock_cube(std::string name) {
-  auto it = _cubes.find(name);
-  if (it == _cubes.end()) throw request_error(404, "", "no cube " + name);
   cube_lock locked;
+  auto it = _cubes.find(name);
+  if (it == _cubes.end()) co_return locked;
   locked.record = it->second;
   locked.guard = co_await locked.record->mutex.lock();
-  // Another request may have deleted it while this one waited.
-  if (locked.record->removed) throw request_error(404, "", "no cube " + name);
+  if (locked.record->removed) {  // deleted by another request while this one waited
+    locked.guard = {};
+    locked.record.reset();
+  }
   co_return locked;
 }
 
@@ -469,8 +475,10 @@ task<std::vector<datastore::cube_lock>> datastore::lock_cubes(std::vector<std::s
   std::sort(names.begin(), names.end());
   names.erase(std::unique(names.begin(), names.end()), names.end());
   std::vector<cube_lock> locks;
-  for (auto& name : names)
-    if (_cubes.contains(name)) locks.push_back(co_await lock_cube(std::move(name)));
+  for (auto& name : names) {
+    cube_lock locked = co_await lock_cube(std::move(name));
+    if (locked.record) locks.push_back(std::move(locked));
+  }
   co_return locks;
 }
 

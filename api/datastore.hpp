@@ -127,8 +127,8 @@ class datastore {
   task<void> apply_change(cube_record& r, json::object before, json::object after);
   task<void> create(const service_entry& service, const std::string& name, const json::value& body);  // no save
   task<void> committed();
-  // A cube locked by a request: the lock, and its record kept alive with it (a request
-  // that waited may find the cube deleted meanwhile: `record` is then null).
+  // A cube locked by a request: the lock, and its record kept alive with it. Both empty
+  // when there is no such cube, or another request deleted it while this one waited.
   struct cube_lock {
     std::shared_ptr<cube_record> record;
     async_mutex::guard guard;  // released before the record goes

@@ -5,7 +5,6 @@
 #include <linux/if_link.h>
 #include <net/if.h>
 
-#include <cerrno>
 #include <chrono>
 #include <cstring>
 #include <system_error>
@@ -13,6 +12,7 @@
 #include "bench/fastpath/latency_abi.h"
 #include "generator.skel.h"
 #include "sink.skel.h"
+#include "tests/support/test_run.hpp"
 
 namespace pcn::bench {
 
@@ -60,12 +60,9 @@ void veth_topology::set_gro(bool on) { testing::run_command("ethtool -K " + d0 +
 void veth_topology::send(uint32_t frames) {
   LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = _frame.data(), .data_size_in = static_cast<__u32>(_frame.size()),
               .repeat = static_cast<int>(frames), .flags = BPF_F_TEST_XDP_LIVE_FRAMES, .batch_size = 64);
-  // Interrupted (EINTR: io_uring's task work, after an engine on this thread): sent again;
-  // rates count what the sink received over the time taken, so they stay right.
-  int rc = 0;
-  for (int attempt = 0; attempt < 100; ++attempt)
-    if ((rc = bpf_prog_test_run_opts(bpf_program__fd(_generator->progs.generate), &opts)) != -EINTR) break;
-  if (rc != 0) throw std::runtime_error(_suite + ": live-frames test run failed: " + std::system_category().message(-rc));
+  // Sent again when interrupted (EINTR): rates count what the sink received over the time
+  // taken, so they stay right.
+  if (int rc = testing::test_run_program(bpf_program__fd(_generator->progs.generate), &opts); rc != 0) throw std::runtime_error(_suite + ": live-frames test run failed: " + std::system_category().message(-rc));
 }
 
 namespace {

@@ -79,6 +79,13 @@ std::vector<pcn_port_stats> take_older_port_counters(const std::string& path, co
   return counts;
 }
 
+// Sets constant c in `constants`: replaces the one of its name, or adds it.
+void put_constant(std::vector<load_constant>& constants, load_constant c) {
+  auto it = std::find_if(constants.begin(), constants.end(), [&](const load_constant& x) { return x.name == c.name; });
+  if (it != constants.end()) *it = std::move(c);
+  else constants.push_back(std::move(c));
+}
+
 }  // namespace
 
 std::string port::path() const { return _owner->name() + ":" + _name; }
@@ -190,8 +197,7 @@ std::vector<bpf_object_file> cube_base::prepare_instance(uint8_t direction, cons
   std::vector<bpf_object_file> objects;
   const bpf_object_file& running = _instances[direction].object;
   objects.push_back(prepare_object(code(), "", in.level, in.constants, &running, direction));
-  for (const auto& [index, v] : _ucube_variants)
-    objects.push_back(prepare_object(v.image, "/ucube" + std::to_string(index), in.level, v.constants, &running, direction));
+  for (const auto& [index, v] : _ucube_variants) objects.push_back(prepare_variant(index, v, running, direction, in.level));
   return objects;
 }
 
@@ -206,7 +212,6 @@ task<void> cube_base::reload_at_home_with(std::optional<log::level> level) {
   for (uint8_t d = 0; d < _slots.size(); ++d)
     for (auto& object : prepare_instance(d, wanted)) objects.push_back(std::move(object));
   std::exception_ptr failure = co_await failure_of(_datapath->load_objects(_home, objects));
-  std::vector<instance> fresh(_slots.size());
   if (_installs != installs) {
     // Code was installed meanwhile (the datapath's, for new next hops or trace hops; a
     // μcube replaced; a reload() of the service's): what was loaded lacks it. That code is
@@ -214,16 +219,18 @@ task<void> cube_base::reload_at_home_with(std::optional<log::level> level) {
     // once, on top of what is installed now.
     wanted = installed_with(level.value_or(_log_level), changes);
     if (wanted.level == _log_level && changes.empty()) co_return;
-    for (uint8_t d = 0; d < _slots.size(); ++d) fresh[d] = load_instance(d, wanted);
-  } else {
-    if (failure) std::rethrow_exception(failure);
-    auto next = objects.begin();
-    for (instance& in : fresh) {
-      in.object = std::move(*next++);
-      for (const auto& [index, v] : _ucube_variants) {
-        in.variants.emplace(index, std::move(*next++));
-        in.variants.at(index).program_fd(v.program);  // as load_variant(): throws if it has no such program
-      }
+    reload_here(wanted);
+    commit(std::move(wanted));
+    co_return;
+  }
+  if (failure) std::rethrow_exception(failure);
+  std::vector<instance> fresh(_slots.size());
+  auto next = objects.begin();
+  for (instance& in : fresh) {
+    in.object = std::move(*next++);
+    for (const auto& [index, v] : _ucube_variants) {
+      in.variants.emplace(index, std::move(*next++));
+      in.variants.at(index).program_fd(v.program);  // as load_variant(): throws if it has no such program
     }
   }
   switch_to(std::move(fresh));
@@ -241,11 +248,7 @@ void cube_base::switch_to(std::vector<instance> fresh) {
 
 cube_base::code_inputs cube_base::installed_with(log::level level, const std::vector<load_constant>& changes) const {
   code_inputs in{level, _constants};
-  for (const auto& c : changes) {
-    auto it = std::find_if(in.constants.begin(), in.constants.end(), [&](const load_constant& x) { return x.name == c.name; });
-    if (it != in.constants.end()) *it = c;
-    else in.constants.push_back(c);
-  }
+  for (const auto& c : changes) put_constant(in.constants, c);
   return in;
 }
 
@@ -260,9 +263,16 @@ void cube_base::require_programs() const {
 
 // Loads a variant's object for one direction, sharing the maps of `main` (that
 // direction's object of the cube, or the one about to replace it).
+bpf_object_file cube_base::prepare_variant(unsigned index, const ucube_variant& v, const bpf_object_file& main, uint8_t direction,
+                                           log::level level) const {
+  return prepare_object(v.image, "/ucube" + std::to_string(index), level, v.constants, &main, direction);
+}
+
 bpf_object_file cube_base::load_variant(unsigned index, const ucube_variant& v, const bpf_object_file& main, uint8_t direction,
                                         log::level level) const {
-  return load_object(v.image, "/ucube" + std::to_string(index), level, v.constants, &main, direction);
+  bpf_object_file object = prepare_variant(index, v, main, direction, level);
+  object.load();
+  return object;
 }
 
 // The cube's code for one direction, with the current constants and variants. The maps
@@ -332,26 +342,22 @@ bool cube_base::run_in_slowpath(task<void> work) {
   return io && io->run(std::move(work), *this);
 }
 
-void cube_base::stage_constant(load_constant c) {
-  auto it = std::find_if(_staged.begin(), _staged.end(), [&](const load_constant& x) { return x.name == c.name; });
-  if (it != _staged.end()) *it = std::move(c);
-  else _staged.push_back(std::move(c));
-}
+void cube_base::stage_constant(load_constant c) { put_constant(_staged, std::move(c)); }
 
 void cube_base::reload() {
   // The new objects share every map with the running ones (same pins), so state is kept;
   // then μcubes and the panel slots switch over, each by one atomic program-array update.
   // The old objects are released only after the switch.
   code_inputs wanted = installed_with(_log_level, std::exchange(_staged, {}));
-  std::vector<instance> fresh;
-  for (uint8_t d = 0; d < _slots.size(); ++d) fresh.push_back(load_instance(d, wanted));
-  switch_to(std::move(fresh));
+  reload_here(wanted);
   commit(std::move(wanted));
 }
 
-void cube_base::reload_installed() {
+void cube_base::reload_installed() { reload_here(installed_inputs()); }
+
+void cube_base::reload_here(const code_inputs& in) {
   std::vector<instance> fresh;
-  for (uint8_t d = 0; d < _slots.size(); ++d) fresh.push_back(load_instance(d, installed_inputs()));
+  for (uint8_t d = 0; d < _slots.size(); ++d) fresh.push_back(load_instance(d, in));
   switch_to(std::move(fresh));
 }
 

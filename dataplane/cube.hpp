@@ -259,6 +259,8 @@ class cube_base {
   task<void> reload_at_home_with(std::optional<log::level> level);  // none: the installed one
   // reload() of what is installed, with what the datapath decides now (next hops).
   void reload_installed();
+  // Loads the code with `in` here, at once, and switches to it (nothing committed).
+  void reload_here(const code_inputs& in);
   // An object opened with every constant set and every map pinned or shared: ready to load.
   bpf_object_file prepare_object(elf_image image, const std::string& tag, log::level level, const std::vector<load_constant>& constants,
                                  const bpf_object_file* share_maps_with, uint8_t direction) const;
@@ -272,6 +274,8 @@ class cube_base {
   std::vector<bpf_object_file> prepare_instance(uint8_t direction, const code_inputs& in) const;
   void require_programs() const;
   friend class port;  // its counters are in the cube's port_stats_rows()
+  bpf_object_file prepare_variant(unsigned index, const ucube_variant& v, const bpf_object_file& main, uint8_t direction,
+                                  log::level level) const;
   bpf_object_file load_variant(unsigned index, const ucube_variant& v, const bpf_object_file& main, uint8_t direction,
                                log::level level) const;
   instance load_instance(uint8_t direction, const code_inputs& in) const;
